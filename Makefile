@@ -1,0 +1,54 @@
+# sourceos.agent_machine — the two commands:
+#   make demo   probe local podman nodes end to end and show the result
+#   make test   every test: unit, ansible-test sanity, ansible-lint, molecule
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+ENV := source scripts/env.sh
+SCENARIOS ?= default
+
+.PHONY: bench-probe contracts test demo setup host-deps venv link node-image unit sanity lint molecule build clean
+
+test: setup node-image unit sanity lint molecule
+	@echo "make test: all suites passed"
+
+demo: setup node-image
+	$(ENV) && scripts/demo.sh
+
+setup: host-deps venv link
+
+host-deps:
+	scripts/host-deps.sh
+
+venv:
+	scripts/venv.sh
+
+link:
+	scripts/link-collection.sh
+
+node-image:
+	@scripts/node-image.sh >/dev/null
+
+unit: setup
+	$(ENV) && scripts/pytest.sh tests/unit
+
+sanity: setup
+	$(ENV) && scripts/sanity.sh
+
+lint: setup
+	$(ENV) && ansible-lint --profile production
+
+molecule: setup node-image
+	$(ENV) && export AGENT_MACHINE_NODE_IMAGE=$$(scripts/node-image.sh) && \
+	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
+
+build: setup
+	$(ENV) && ansible-galaxy collection build --force --output-path .build/dist
+
+clean:
+	rm -rf .build artifacts tests/output
+
+contracts: setup
+	$(ENV) && python scripts/generate-contracts.py
+
+bench-probe: setup node-image
+	$(ENV) && python bench/probe/bench_probe.py

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Build the managed-node image from Debian packages (no registry is needed)
+# and import it into podman. Cached: the tag is a hash of this recipe, so it
+# is rebuilt only when the recipe changes. Prints the image name.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+SUITE=trixie
+PACKAGES=python3,systemd,systemd-sysv,lvm2,podman,sudo,iproute2,procps,udev
+recipe_hash=$( (cat "${BASH_SOURCE[0]}"; echo "$SUITE $PACKAGES") | sha256sum | cut -c1-12)
+image="localhost/agent-machine-node:$SUITE-$recipe_hash"
+
+if podman image exists "$image"; then
+  echo "$image"
+  exit 0
+fi
+
+rootfs=$(mktemp -d /var/tmp/agent-machine-rootfs.XXXXXX)
+trap 'rm -rf "$rootfs"' EXIT
+echo "building $image (debootstrap $SUITE, about a minute)" >&2
+debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$rootfs" http://deb.debian.org/debian >&2
+# Keep the image small and the boot quiet: no apt caches, no getty on consoles.
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+ln -sf /dev/null "$rootfs/etc/systemd/system/getty.target"
+ln -sf /dev/null "$rootfs/etc/systemd/system/console-getty.service"
+echo "agent-machine-node" > "$rootfs/etc/hostname"
+tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$image" >&2
+echo "$image"
