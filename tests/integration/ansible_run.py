@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_COLLECTIONS = os.path.join(REPO_ROOT, ".build", "collections")
@@ -14,8 +15,8 @@ def ansible_env(collections_path=DEFAULT_COLLECTIONS):
         "ANSIBLE_COLLECTIONS_PATH": collections_path,
         "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
         "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
-        "ANSIBLE_PYTHON_INTERPRETER": "auto_silent",
-        "ANSIBLE_CONFIG": os.devnull,
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "ANSIBLE_CONFIG": os.path.join(REPO_ROOT, "ansible.cfg"),
     })
     return env
 
