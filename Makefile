@@ -6,9 +6,9 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh
 SCENARIOS ?= default
 
-.PHONY: bench-probe contracts test demo setup host-deps venv link node-image unit sanity lint molecule build clean
+.PHONY: bench-probe contracts test demo setup host-deps venv link node-image unit integration sanity lint molecule build clean
 
-test: setup node-image unit sanity lint molecule
+test: setup node-image unit integration sanity lint molecule
 	@echo "make test: all suites passed"
 
 demo: setup node-image
@@ -30,6 +30,9 @@ node-image:
 
 unit: setup
 	$(ENV) && scripts/pytest.sh tests/unit
+
+integration: setup
+	$(ENV) && scripts/pytest.sh tests/integration
 
 sanity: setup
 	$(ENV) && scripts/sanity.sh

@@ -14,7 +14,7 @@ def test_build_install_and_run_from_tarball(tmp_path):
                    check=True, capture_output=True, text=True)
     tarballs = glob.glob(str(dist / "sourceos-agent_machine-*.tar.gz"))
     assert len(tarballs) == 1
-    subprocess.run(["ansible-galaxy", "collection", "install", "--offline", "-p", str(installed), tarballs[0]],
+    subprocess.run(["ansible-galaxy", "collection", "install", "--offline", "--force", "-p", str(installed), tarballs[0]],
                    check=True, capture_output=True, text=True)
     module_file = installed / "ansible_collections" / "sourceos" / "agent_machine" / "plugins" / "modules" / "machine_facts.py"
     assert module_file.is_file()
