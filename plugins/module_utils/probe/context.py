@@ -13,6 +13,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+from concurrent.futures import ThreadPoolExecutor
+
+PREFETCH_WORKERS = 8
 
 
 class ProbeContext:
@@ -29,6 +32,7 @@ class ProbeContext:
         self.nvml = nvml
         self.live = (self.root == "/") if live is None else live
         self.warnings = []
+        self._prefetched = {}
 
     # -- paths ---------------------------------------------------------
     def path(self, absolute_path):
@@ -125,10 +129,28 @@ class ProbeContext:
         """Run a command; None when commands are off or it is not installed.
 
         A command that ran and failed is returned as is (check ``ok``).
+        A command already prefetched is answered from that result.
         """
         if self.runner is None:
             return None
+        key = tuple(argv)
+        if key in self._prefetched:
+            return self._prefetched[key]
         return self.runner.run(argv, timeout=timeout)
+
+    def prefetch(self, commands):
+        """Run independent read-only commands concurrently, ahead of the
+        collectors that ask for them: the probe's time is then that of the
+        slowest command rather than the sum of all of them."""
+        if self.runner is None:
+            return
+        pending = [list(argv) for argv in commands if tuple(argv) not in self._prefetched]
+        if not pending:
+            return
+        with ThreadPoolExecutor(max_workers=PREFETCH_WORKERS) as pool:
+            results = list(pool.map(self.runner.run, pending))
+        for argv, result in zip(pending, results):
+            self._prefetched[tuple(argv)] = result
 
     @property
     def commands_enabled(self):

@@ -19,11 +19,24 @@ from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.label
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.memory import collect_memory
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.profile import classify_profile
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.runtime import collect_runtime
-from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.storage import collect_storage
+from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.storage import collect_storage, lvm_report_argv
 
 SPEC_VERSION = "0.1.0"
 PROBE_VERSION = "0.1.0"
 ID_PREFIX = "urn:srcos:agent-machine:machine:"
+# Commands the collectors always ask for, started together up front.
+# nvidia-smi is left out: it runs only when NVML is unavailable.
+PREFETCHED_COMMANDS = (
+    ["systemd-detect-virt"],
+    ["lvm", "version"],
+    lvm_report_argv("pv"),
+    lvm_report_argv("vg"),
+    lvm_report_argv("lv"),
+    ["systemctl", "--version"],
+    ["systemctl", "is-system-running"],
+    ["podman", "--version"],
+    ["vulkaninfo", "--summary"],
+)
 
 
 def machine_id(hostname):
@@ -38,6 +51,7 @@ def build_document(ctx, now=None):
     """Probe everything through ``ctx`` and return the AgentMachine dict."""
     started = time.monotonic()
     observed = now or datetime.datetime.now(datetime.timezone.utc)
+    ctx.prefetch(PREFETCHED_COMMANDS)
     host = collect_host(ctx)
     cpu = collect_cpu(ctx)
     memory = collect_memory(ctx)

@@ -36,13 +36,13 @@ def test_asahi_m1_identity(tmp_path):
     assert host["os"] == {
         "id": "fedora-asahi-remix",
         "idLike": ["fedora"],
-        "versionId": "39",
-        "prettyName": "Fedora Linux Asahi Remix 39 (Workstation Edition)",
+        "versionId": "41",
+        "prettyName": "Fedora Linux Asahi Remix 41 (Workstation Edition)",
         "variantId": "workstation",
         "source": "/etc/os-release",
     }
     assert host["kernel"] == {
-        "release": "6.6.3-414.asahi.fc39.aarch64+16k",
+        "release": "6.12.12-404.asahi.fc41.aarch64+16k",
         "version": "#1 SMP PREEMPT_DYNAMIC Thu Dec  7 18:56:03 UTC 2023",
         "source": "/proc/sys/kernel",
     }

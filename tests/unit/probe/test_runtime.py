@@ -132,8 +132,8 @@ def test_asahi_m2_podman_5_with_quadlet_and_degraded_systemd(tmp_path):
 
 def test_asahi_m1_files_only(tmp_path):
     runtime = collect_runtime(_captured("asahi-m1", tmp_path))
-    assert runtime["systemd"] == {"version": 254, "state": None, "pid1": True,
-                                  "source": "/usr/lib64/systemd/libsystemd-shared-254.7-1.fc39.so"}
+    assert runtime["systemd"] == {"version": 256, "state": None, "pid1": True,
+                                  "source": "/usr/lib64/systemd/libsystemd-shared-256.11-1.fc41.so"}
     assert runtime["podman"] == {"available": True, "version": None, "source": "/usr/bin/podman"}
     assert runtime["quadlet"]["available"] is False
     assert runtime["quadlet"]["reason"] == "podman version unknown; Quadlet needs podman 4.4 or newer"
