@@ -28,7 +28,10 @@ description:
     sources give partial facts and warnings, never a failure.
   - Changes nothing on the node.
 author:
-  - sourceos.agent_machine contributors
+  - sourceos.agent_machine contributors (@sourceos)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.facts
 options:
   root:
     description:

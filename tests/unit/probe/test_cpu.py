@@ -112,7 +112,7 @@ def test_two_socket_x86_with_smt(tmp_path):
     index = 0
     for socket in range(2):
         for core in range(2):
-            for _ in range(2):
+            for _thread in range(2):
                 blocks.append("processor\t: %d\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 1\n"
                               "model name\t: AMD EPYC 7763 64-Core Processor\nphysical id\t: %d\ncore id\t\t: %d\n"
                               "cpu cores\t: 2\nflags\t\t: fpu lm avx2 sse4_2\n" % (index, socket, core))
