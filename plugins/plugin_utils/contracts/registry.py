@@ -11,7 +11,18 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.activation_decision import ActivationDecision
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.agent_machine import AgentMachine
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.agent_pod import AgentPod
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.agent_registry_grant import AgentRegistryGrant
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.cache_tier import CacheTier
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.deployment_receipt import DeploymentReceipt
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.inference_provider import InferenceProvider
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.model_receipt import ModelReceipt
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.placement_decision import PlacementDecision
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.policy_admission import PolicyAdmission
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.runtime_evidence import RuntimeEvidence
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.storage_receipt import StorageReceipt
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.base import require_pydantic
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -19,6 +30,17 @@ SCHEMA_BASE_URI = "https://sourceos.dev/agent-machine/contracts/"
 
 CONTRACTS = {
     "agent-machine": AgentMachine,
+    "agent-pod": AgentPod,
+    "inference-provider": InferenceProvider,
+    "cache-tier": CacheTier,
+    "storage-receipt": StorageReceipt,
+    "model-receipt": ModelReceipt,
+    "policy-admission": PolicyAdmission,
+    "agent-registry-grant": AgentRegistryGrant,
+    "placement-decision": PlacementDecision,
+    "deployment-receipt": DeploymentReceipt,
+    "activation-decision": ActivationDecision,
+    "runtime-evidence": RuntimeEvidence,
 }
 
 
