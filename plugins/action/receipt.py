@@ -14,16 +14,12 @@ from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts.st
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts.writer import ReceiptError, write_receipt
 
 FACT = "agent_machine_receipts"
-ARGUMENT_SPEC = {
+ARGUMENT_SPEC = dict(settings.EVIDENCE_ARGUMENT_SPEC, **{
     "document": {"type": "dict", "required": True},
     "kind": {"type": "str"},
     "host": {"type": "str"},
-    "artifacts_dir": {"type": "path"},
-    "run_id": {"type": "str"},
-    "signing_key": {"type": "str", "no_log": True},
-    "signing_key_file": {"type": "path"},
     "spool": {"type": "bool"},
-}
+})
 
 
 class ActionModule(ActionBase):

@@ -15,17 +15,13 @@ from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts.ma
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts.store import StoreError
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts.writer import ReceiptError, spool_receipt
 
-ARGUMENT_SPEC = {
-    "artifacts_dir": {"type": "path"},
-    "run_id": {"type": "str"},
-    "signing_key": {"type": "str", "no_log": True},
-    "signing_key_file": {"type": "path"},
+ARGUMENT_SPEC = dict(settings.EVIDENCE_ARGUMENT_SPEC, **{
     "endpoint": {"type": "str"},
     "endpoint_headers": {"type": "dict", "no_log": True, "default": {}},
     "validate_certs": {"type": "bool", "default": True},
     "timeout": {"type": "int", "default": 10},
     "attempts": {"type": "int", "default": 3},
-}
+})
 
 
 class ActionModule(ActionBase):

@@ -14,15 +14,11 @@ from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts im
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts.store import StoreError
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts.verify import verify_run
 
-ARGUMENT_SPEC = {
-    "artifacts_dir": {"type": "path"},
-    "run_id": {"type": "str"},
+ARGUMENT_SPEC = dict(settings.EVIDENCE_ARGUMENT_SPEC, **{
     "public_key": {"type": "str"},
     "public_key_file": {"type": "path"},
-    "signing_key": {"type": "str", "no_log": True},
-    "signing_key_file": {"type": "path"},
     "fail_on_problems": {"type": "bool", "default": True},
-}
+})
 
 
 class ActionModule(ActionBase):

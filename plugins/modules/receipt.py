@@ -22,11 +22,14 @@ description:
   - Recording evidence is not a change to the managed node, so it always
     reports C(changed=false). In check mode nothing is written.
   - Runs on the controller; it never contacts the managed node.
+  - The redaction markers are keyed with a key derived from the signing key, so equal secrets give equal
+    markers without letting anyone test guesses against them.
 author:
   - sourceos.agent_machine contributors (@sourceos)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - sourceos.agent_machine.evidence
 options:
   document:
     description: The document to record, normally one of the collection's contracts (it has C(kind) and C(id)).
@@ -39,24 +42,6 @@ options:
     description: The host whose chain the receipt joins.
     type: str
     default: inventory_hostname
-  artifacts_dir:
-    description:
-      - Controller directory of the evidence.
-      - Defaults to C(agent_machine_artifacts_dir), else C($AGENT_MACHINE_ARTIFACTS_DIR), else C(./artifacts).
-    type: path
-  run_id:
-    description:
-      - Name of the run's folder. Defaults to C(agent_machine_run_id), else C($AGENT_MACHINE_RUN_ID).
-    type: str
-  signing_key:
-    description:
-      - Ed25519 private key (PKCS#8 PEM), normally from a vaulted variable. Defaults to C(agent_machine_signing_key).
-      - The redaction markers are keyed with a key derived from it, so equal secrets give equal markers
-        without letting anyone test guesses against them.
-    type: str
-  signing_key_file:
-    description: File holding the signing key. Defaults to C(agent_machine_signing_key_file), else C($AGENT_MACHINE_SIGNING_KEY_FILE).
-    type: path
   spool:
     description:
       - Also queue the receipt for the evidence endpoint.

@@ -24,19 +24,8 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - sourceos.agent_machine.evidence
 options:
-  artifacts_dir:
-    description: Controller directory of the evidence; see M(sourceos.agent_machine.receipt).
-    type: path
-  run_id:
-    description: The run to seal; defaults to C(agent_machine_run_id).
-    type: str
-  signing_key:
-    description: Ed25519 private key (PKCS#8 PEM); defaults to C(agent_machine_signing_key).
-    type: str
-  signing_key_file:
-    description: File holding the signing key; defaults to C(agent_machine_signing_key_file).
-    type: path
   endpoint:
     description: URL that accepts receipts by POST; defaults to C(agent_machine_evidence_endpoint). Without one nothing is sent.
     type: str

@@ -17,29 +17,19 @@ description:
     that no receipt matches a secret pattern.
   - "Fails listing each problem as C(<file>: <code>: <detail>) unless
     O(fail_on_problems=false)."
+  - Without O(public_key) or O(public_key_file), the public half of the signing key is used.
 author:
   - sourceos.agent_machine contributors (@sourceos)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - sourceos.agent_machine.evidence
 options:
-  artifacts_dir:
-    description: Controller directory of the evidence; see M(sourceos.agent_machine.receipt).
-    type: path
-  run_id:
-    description: The run to verify; defaults to C(agent_machine_run_id).
-    type: str
   public_key:
     description: Ed25519 public key (PEM) that must have signed the run.
     type: str
   public_key_file:
     description: File holding the public key.
-    type: path
-  signing_key:
-    description: Private key whose public half is used when no public key is given.
-    type: str
-  signing_key_file:
-    description: File holding that private key.
     type: path
   fail_on_problems:
     description: Fail the task when any problem is found.

@@ -83,3 +83,22 @@ def load(name):
         if "description" in data:
             merged.setdefault("description", data["description"])
     return Capture(name, merged)
+
+
+def context(name, tmp_path, commands=True, extra_commands=None, nvml=None):
+    """A ProbeContext over a captured machine materialized under tmp_path."""
+    from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.context import ProbeContext
+
+    cap = load(name)
+    if extra_commands:
+        cap.commands.update(extra_commands)
+    root = cap.materialize(str(tmp_path))
+    return ProbeContext(root=root, runner=cap.runner() if commands else None, nvml=nvml)
+
+
+def write_file(root, path, content=""):
+    """Write text or bytes at an absolute machine path under root."""
+    on_disk = _inside(str(root), path)
+    os.makedirs(os.path.dirname(on_disk), exist_ok=True)
+    with open(on_disk, "wb" if isinstance(content, bytes) else "w") as handle:
+        handle.write(content)

@@ -23,6 +23,14 @@ from ansible.errors import AnsibleError
 
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts import signing, store
 
+# Options every evidence action takes (documented by the "evidence" doc fragment).
+EVIDENCE_ARGUMENT_SPEC = {
+    "artifacts_dir": {"type": "path"},
+    "run_id": {"type": "str"},
+    "signing_key": {"type": "str", "no_log": True},
+    "signing_key_file": {"type": "path"},
+}
+
 _SOURCES = {
     "artifacts_dir": ("agent_machine_artifacts_dir", "AGENT_MACHINE_ARTIFACTS_DIR"),
     "run_id": ("agent_machine_run_id", "AGENT_MACHINE_RUN_ID"),

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from support import capture
+from support.capture import context as _captured, write_file as _write
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.context import ProbeContext
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.cpu import (
     apple_soc,
@@ -12,20 +12,6 @@ from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.cpu i
     is_apple_silicon,
     parse_cpuinfo,
 )
-
-
-def _captured(name, tmp_path):
-    cap = capture.load(name)
-    root = cap.materialize(str(tmp_path))
-    return ProbeContext(root=root, runner=cap.runner())
-
-
-def _write(root, path, content):
-    on_disk = os.path.join(str(root), path.lstrip("/"))
-    os.makedirs(os.path.dirname(on_disk), exist_ok=True)
-    mode = "wb" if isinstance(content, bytes) else "w"
-    with open(on_disk, mode) as handle:
-        handle.write(content)
 
 
 def _arm_cpuinfo(implementer, parts, sep="\t: "):

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from support import capture
+from support.capture import write_file as _write
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe import gpu_sysfs
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.context import ProbeContext
 
@@ -18,13 +19,6 @@ ASAHI_COMPATIBLE = {
 def _context(tmp_path, name):
     root = capture.load(name).materialize(str(tmp_path))
     return ProbeContext(root=root)
-
-
-def _write(root, path, content=""):
-    on_disk = os.path.join(str(root), path.lstrip("/"))
-    os.makedirs(os.path.dirname(on_disk), exist_ok=True)
-    with open(on_disk, "w") as handle:
-        handle.write(content)
 
 
 def _link(root, path, target):

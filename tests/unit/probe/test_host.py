@@ -5,28 +5,13 @@ import os
 import pytest
 
 from support import capture
+from support.capture import context as _captured, write_file as _write
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.context import ProbeContext
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.host import (
     collect_host,
     parse_os_release,
     read_device_tree,
 )
-
-
-def _captured(name, tmp_path, commands=True, extra_commands=None):
-    cap = capture.load(name)
-    if extra_commands:
-        cap.commands.update(extra_commands)
-    root = cap.materialize(str(tmp_path))
-    return ProbeContext(root=root, runner=cap.runner() if commands else None)
-
-
-def _write(root, path, content):
-    on_disk = os.path.join(str(root), path.lstrip("/"))
-    os.makedirs(os.path.dirname(on_disk), exist_ok=True)
-    mode = "wb" if isinstance(content, bytes) else "w"
-    with open(on_disk, mode) as handle:
-        handle.write(content)
 
 
 def test_asahi_m1_identity(tmp_path):

@@ -4,7 +4,7 @@ collectors against the machine the tests run on."""
 import os
 import re
 
-from support import capture
+from support.capture import context as _captured, write_file as _write
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import CommandRunner
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.context import ProbeContext
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.cpu import collect_cpu
@@ -14,19 +14,6 @@ from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.runti
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.storage import AGENT_PATHS, collect_storage
 
 GIB = 1024 ** 3
-
-
-def _captured(name, tmp_path):
-    cap = capture.load(name)
-    root = cap.materialize(str(tmp_path))
-    return ProbeContext(root=root, runner=cap.runner())
-
-
-def _write(root, path, content):
-    on_disk = os.path.join(str(root), path.lstrip("/"))
-    os.makedirs(os.path.dirname(on_disk), exist_ok=True)
-    with open(on_disk, "w") as handle:
-        handle.write(content)
 
 
 def test_asahi_m1_memory(tmp_path):

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from support import capture
+from support.capture import context as _captured, write_file as _write
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import ReplayRunner
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.context import ProbeContext
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.runtime import (
@@ -44,21 +44,6 @@ devices:
     - path: /dev/nvidia1
 kind: nvidia.com/gpu
 """
-
-
-def _captured(name, tmp_path, commands=True, extra_commands=None):
-    cap = capture.load(name)
-    if extra_commands:
-        cap.commands.update(extra_commands)
-    root = cap.materialize(str(tmp_path))
-    return ProbeContext(root=root, runner=cap.runner() if commands else None)
-
-
-def _write(root, path, content):
-    on_disk = os.path.join(str(root), path.lstrip("/"))
-    os.makedirs(os.path.dirname(on_disk), exist_ok=True)
-    with open(on_disk, "w") as handle:
-        handle.write(content)
 
 
 def _podman(version):

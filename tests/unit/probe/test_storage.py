@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from support import capture
+from support.capture import context as _captured, write_file as _write
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.context import ProbeContext
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.storage import (
     AGENT_PATHS,
@@ -22,21 +22,6 @@ LVM_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 def _lvm_fixture(name):
     with open(os.path.join(LVM_DIR, name)) as handle:
         return handle.read()
-
-
-def _captured(name, tmp_path, commands=True, extra_commands=None):
-    cap = capture.load(name)
-    if extra_commands:
-        cap.commands.update(extra_commands)
-    root = cap.materialize(str(tmp_path))
-    return ProbeContext(root=root, runner=cap.runner() if commands else None)
-
-
-def _write(root, path, content):
-    on_disk = os.path.join(str(root), path.lstrip("/"))
-    os.makedirs(os.path.dirname(on_disk), exist_ok=True)
-    with open(on_disk, "w") as handle:
-        handle.write(content)
 
 
 def test_agent_paths_constant():

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from support import capture
+from support.capture import write_file as _write
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import ReplayRunner
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe import vulkan
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.context import ProbeContext
@@ -17,13 +18,6 @@ def _context(tmp_path, name, runner="capture"):
     cap = capture.load(name)
     root = cap.materialize(str(tmp_path))
     return ProbeContext(root=root, runner=cap.runner() if runner == "capture" else runner)
-
-
-def _write(root, path, content=""):
-    on_disk = os.path.join(str(root), path.lstrip("/"))
-    os.makedirs(os.path.dirname(on_disk), exist_ok=True)
-    with open(on_disk, "w") as handle:
-        handle.write(content)
 
 
 def _icd_json(library, api="1.3.278"):
