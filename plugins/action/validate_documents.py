@@ -37,11 +37,10 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 class _DocumentLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
     """Safe YAML that leaves timestamps as the strings the contracts expect."""
 
-
-_DocumentLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 class _FileProblem(Exception):
