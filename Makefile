@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 ENV := source scripts/env.sh
-SCENARIOS ?= default
+SCENARIOS ?= default storage
 
 .PHONY: bench-probe contracts test demo setup host-deps venv link node-image unit integration sanity lint molecule build clean
 
@@ -41,8 +41,10 @@ lint: setup
 	$(ENV) && ansible-lint --profile production
 
 molecule: setup node-image
+	scripts/release-test-loops.sh
 	$(ENV) && export AGENT_MACHINE_NODE_IMAGE=$$(scripts/node-image.sh) && \
-	for scenario in $(SCENARIOS); do molecule test -s $$scenario; done
+	for scenario in $(SCENARIOS); do molecule test -s $$scenario || { scripts/release-test-loops.sh; exit 1; }; done
+	scripts/release-test-loops.sh
 
 build: setup
 	$(ENV) && ansible-galaxy collection build --force --output-path .build/dist

@@ -41,11 +41,13 @@ class CommandRunner:
     """Runs commands on this host with a C locale and a timeout.
 
     ``run`` returns None when the binary is not installed, so callers can
-    tell "absent" from "failed".
+    tell "absent" from "failed". ``env`` adds variables to the commands'
+    environment (for example ``LVM_SUPPRESS_FD_WARNINGS``).
     """
 
-    def __init__(self, timeout=DEFAULT_TIMEOUT_SECONDS, search_path=None):
+    def __init__(self, timeout=DEFAULT_TIMEOUT_SECONDS, search_path=None, env=None):
         self.timeout = timeout
+        self.env = dict(env or {})
         self.search_path = search_path or os.pathsep.join(
             [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/local/bin",
              "/usr/sbin", "/usr/bin", "/sbin", "/bin"])
@@ -58,6 +60,7 @@ class CommandRunner:
         if binary is None:
             return None
         env = dict(os.environ)
+        env.update(self.env)
         env.update(C_LOCALE)
         try:
             proc = subprocess.run(  # pylint: disable=subprocess-run-check

@@ -29,7 +29,7 @@ AGENT_PATHS = (
 LVM_FIELDS = {
     "pv": ("pv_name", "vg_name", "pv_size", "pv_free", "pv_uuid"),
     "vg": ("vg_name", "vg_size", "vg_free", "vg_uuid", "pv_count", "lv_count", "vg_extent_size"),
-    "lv": ("lv_name", "vg_name", "lv_size", "lv_attr", "lv_uuid", "pool_lv", "data_percent", "segtype"),
+    "lv": ("lv_name", "vg_name", "lv_size", "lv_attr", "lv_uuid", "pool_lv", "data_percent", "lv_layout"),
 }
 LVM_REPORT_ARGS = ("--reportformat", "json", "--units", "b", "--nosuffix")
 LVM_BINARIES = ("/usr/sbin/lvm", "/sbin/lvm")

@@ -9,7 +9,7 @@ from typing import Annotated, List, Literal, Optional
 
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.base import Field
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.common import (
-    AbsolutePath, ByteSize, Document, MachineId, PodId, Section, StorageReceiptId, Timestamp, VolumeClass, rule,
+    AbsolutePath, ByteSize, Document, MachineId, PodId, Reason, Section, StorageReceiptId, Timestamp, VolumeClass, rule,
 )
 
 StorageBackend = Literal["lvm-linear", "lvm-thin", "tmpfs", "directory"]
@@ -83,15 +83,20 @@ class StorageReceipt(Document):
     volume_class: VolumeClass
     backend: StorageBackend
     lvm: Optional[LvmVolume] = Field(default=None, description="LVM placement (lvm-linear and lvm-thin only).")
-    filesystem: Filesystem
+    filesystem: Optional[Filesystem] = Field(
+        description="Null when no filesystem was observed: the LV is inactive or carries no filesystem signature.")
     mount: Mount
-    capacity: Capacity
-    ownership: Ownership
+    capacity: Optional[Capacity] = Field(description="Null when no size could be observed.")
+    ownership: Optional[Ownership] = Field(description="Null when the mount path does not exist.")
     checks: PathChecks
     encryption: Encryption
     quota: Quota
     outcome: Literal["created", "extended", "unchanged", "planned"] = Field(
         description="What the storage step did; planned in check mode.")
+    mismatches: List[Reason] = Field(
+        default_factory=list,
+        description="How the observed volume differs from the requested one (not mounted, missing mount option, "
+                    "wrong owner or mode, world-writable path, ...). Empty when it is as requested.")
     recorded_at: Timestamp
 
     def model_post_init(self, context, /):

@@ -41,7 +41,7 @@ def test_lvm_report_argv():
     assert lvm_report_argv("vg") == ["vgs", "--reportformat", "json", "--units", "b", "--nosuffix",
                                      "-o", "vg_name,vg_size,vg_free,vg_uuid,pv_count,lv_count,vg_extent_size"]
     assert lvm_report_argv("lv") == ["lvs", "--reportformat", "json", "--units", "b", "--nosuffix",
-                                     "-o", "lv_name,vg_name,lv_size,lv_attr,lv_uuid,pool_lv,data_percent,segtype"]
+                                     "-o", "lv_name,vg_name,lv_size,lv_attr,lv_uuid,pool_lv,data_percent,lv_layout"]
 
 
 def test_parse_pvs_report():
@@ -62,21 +62,21 @@ def test_parse_lvs_report():
     rows = parse_lvm_report(_lvm_fixture("lvs-vg_agent.json"), "lv")
     assert rows == [
         {"lv_name": "models", "vg_name": "vg_agent", "lv_size": 68719476736, "lv_attr": "-wi-ao----",
-         "lv_uuid": "Ab1cDe-2FgH-3iJk-4LmN-5oPq-6RsT-7uVwXy", "pool_lv": None, "data_percent": None, "segtype": "linear"},
+         "lv_uuid": "Ab1cDe-2FgH-3iJk-4LmN-5oPq-6RsT-7uVwXy", "pool_lv": None, "data_percent": None, "lv_layout": "linear"},
         {"lv_name": "cache", "vg_name": "vg_agent", "lv_size": 17179869184, "lv_attr": "-wi-ao----",
-         "lv_uuid": "Zy9xWv-8UtS-7rQp-6OnM-5lKj-4IhG-3fEdCb", "pool_lv": None, "data_percent": None, "segtype": "linear"},
+         "lv_uuid": "Zy9xWv-8UtS-7rQp-6OnM-5lKj-4IhG-3fEdCb", "pool_lv": None, "data_percent": None, "lv_layout": "linear"},
     ]
 
 
 def test_parse_thin_pool_report_and_numeric_looking_names():
     text = ('  {\n  "report": [ { "lv": [\n'
             '    {"lv_name":"pool0", "vg_name":"2024", "lv_size":"53687091200", "lv_attr":"twi-aotz--", "lv_uuid":"u1",'
-            ' "pool_lv":"", "data_percent":"12.50", "segtype":"thin-pool"},\n'
+            ' "pool_lv":"", "data_percent":"12.50", "lv_layout":"thin,pool"},\n'
             '    {"lv_name":"1", "vg_name":"2024", "lv_size":"10737418240", "lv_attr":"Vwi-aotz--", "lv_uuid":"u2",'
-            ' "pool_lv":"pool0", "data_percent":"3.01", "segtype":"thin"}\n'
+            ' "pool_lv":"pool0", "data_percent":"3.01", "lv_layout":"thin,sparse"}\n'
             '  ] } ] }\n')
     pool, thin = parse_lvm_report(text, "lv")
-    assert pool["data_percent"] == 12.5 and pool["pool_lv"] is None and pool["segtype"] == "thin-pool"
+    assert pool["data_percent"] == 12.5 and pool["pool_lv"] is None and pool["lv_layout"] == "thin,pool"
     assert thin["pool_lv"] == "pool0" and thin["data_percent"] == 3.01
     # Names stay strings even when they look like numbers.
     assert thin["lv_name"] == "1" and thin["vg_name"] == "2024"
