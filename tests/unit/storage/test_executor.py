@@ -2,11 +2,9 @@
 stops at the first failure with a report; the whole read-plan-apply flow
 over recorded output (tests/fixtures/lvm/recorded)."""
 
-import json
-import os
-
 import pytest
 
+from support.lvm_recordings import COMMANDS, fixture, recorded
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import ReplayRunner
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage import lvm_state
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage.executor import (
@@ -17,22 +15,7 @@ from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage.exe
 )
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage.lvm_state import state_report_argv
 
-RECORDED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                        "fixtures", "lvm", "recorded")
-with open(os.path.join(RECORDED, "commands.json")) as _handle:
-    COMMANDS = json.load(_handle)
 CFG = ["--config", "global{activation=0}"]
-
-
-def fixture(name):
-    with open(os.path.join(RECORDED, name)) as handle:
-        return handle.read()
-
-
-def recorded(name):
-    record = dict(COMMANDS[name])
-    record.pop("command")
-    return record
 
 
 def action(kind, target="t", **params):

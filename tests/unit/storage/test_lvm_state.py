@@ -1,11 +1,9 @@
 """Reading LVM state: recorded pvs/vgs/lvs JSON reports and blkid output
 (tests/fixtures/lvm/recorded, see its README.txt)."""
 
-import json
-import os
-
 import pytest
 
+from support.lvm_recordings import COMMANDS, PROC_MISC_DM, FakeHost, fixture, recorded as command
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import ReplayRunner
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage.layout import normalize_layout
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage.lvm_state import (
@@ -20,45 +18,7 @@ from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage.lvm
     summarize,
 )
 
-RECORDED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                        "fixtures", "lvm", "recorded")
-with open(os.path.join(RECORDED, "commands.json")) as _handle:
-    COMMANDS = json.load(_handle)
 ACTIVATION_WARNING = "  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n"
-PROC_MISC_DM = "236 device-mapper\n237 loop-control\n"
-
-
-def fixture(name):
-    with open(os.path.join(RECORDED, name)) as handle:
-        return handle.read()
-
-
-def command(name, device=None):
-    """A recorded command's result, as ReplayRunner wants it."""
-    record = dict(COMMANDS[name])
-    record.pop("command")
-    if device is not None:
-        record["stdout"] = record["stdout"].replace("/dev/loop3", device)
-    return record
-
-
-class FakeHost:
-    def __init__(self, block=(), links=None, files=None):
-        self.block = set(block)
-        self.links = dict(links or {})
-        self.files = dict(files or {})
-
-    def exists(self, path):
-        return path in self.block or path in self.links or path in self.files
-
-    def is_block(self, path):
-        return self.realpath(path) in self.block
-
-    def realpath(self, path):
-        return self.links.get(path, path)
-
-    def read_text(self, path):
-        return self.files.get(path)
 
 
 def recordings(pvs="pvs-empty", vgs="vgs-empty", lvs="lvs-empty", activate=False, extra=None):

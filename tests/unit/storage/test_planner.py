@@ -2,11 +2,9 @@
 output (tests/fixtures/lvm/recorded, see its README.txt). Each test asserts
 the exact plan (commands included) or the exact refusals."""
 
-import json
-import os
-
 import pytest
 
+from support.lvm_recordings import COMMANDS, PROC_MISC_DM, FakeHost, fixture, recorded
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import ReplayRunner
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage.executor import render_plan
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage.layout import normalize_layout
@@ -21,47 +19,10 @@ from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage.pla
     pool_metadata_bytes,
 )
 
-RECORDED = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                        "fixtures", "lvm", "recorded")
-with open(os.path.join(RECORDED, "commands.json")) as _handle:
-    COMMANDS = json.load(_handle)
 CFG = "--config global{activation=0}"
 LOOP_SIZE = 268435456
 MIB = 1024 * 1024
 GIB = 1024 * MIB
-PROC_MISC_DM = "236 device-mapper\n237 loop-control\n"
-
-
-def fixture(name):
-    with open(os.path.join(RECORDED, name)) as handle:
-        return handle.read()
-
-
-def recorded(name, device=None):
-    record = dict(COMMANDS[name])
-    record.pop("command")
-    if device is not None:
-        record["stdout"] = record["stdout"].replace("/dev/loop3", device)
-    return record
-
-
-class FakeHost:
-    def __init__(self, block=(), links=None, files=None):
-        self.block = set(block)
-        self.links = dict(links or {})
-        self.files = dict(files or {})
-
-    def exists(self, path):
-        return path in self.block or path in self.links or path in self.files
-
-    def is_block(self, path):
-        return self.realpath(path) in self.block
-
-    def realpath(self, path):
-        return self.links.get(path, path)
-
-    def read_text(self, path):
-        return self.files.get(path)
 
 
 def host_state(layout, reports="empty", blank=(), blkid=None, links=None, activate=False, dm=False,
