@@ -134,6 +134,14 @@ options:
     description: Seconds after which C(lvs) or C(blkid) is abandoned.
     type: int
     default: 20
+  lvm_plan:
+    description:
+      - The C(plan) that M(sourceos.agent_machine.lvm_layout) returned in this run. A volume whose LV it
+        created or extended gets C(outcome=created) or C(extended) (C(planned) in check mode); others
+        C(unchanged).
+    type: list
+    elements: dict
+    default: []
 attributes:
   check_mode:
     support: full
@@ -145,9 +153,7 @@ attributes:
     platforms: posix
 notes:
   - Target side needs only the Python standard library.
-  - Receipts always have C(outcome=unchanged), because this module changes
-    nothing; the storage step that creates or grows volumes sets its own
-    outcome.
+  - This module changes nothing; a receipt's C(outcome) says what O(lvm_plan) did to the volume.
   - The StorageReceipt contract has no field for differences from the
     request, so they are returned beside the receipts in RV(storage_volumes).
   - Quota is reported as the bound on the volume's size, C(lv-size) for LVM
@@ -278,7 +284,11 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import CommandRunner
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.context import ProbeContext
-from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage_inspect.volumes import check_machine_id, inspect_volumes
+from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage_inspect.volumes import (
+    check_machine_id,
+    inspect_volumes,
+    outcomes_from_plan,
+)
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage_inspect.request import LayoutError, VOLUME_CLASSES, normalize_volumes
 
 VOLUME_OPTIONS = dict(
@@ -304,6 +314,7 @@ def main():
             root=dict(type="path", default="/"),
             machine_id=dict(type="str"),
             command_timeout=dict(type="int", default=20),
+            lvm_plan=dict(type="list", elements="dict", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -322,7 +333,8 @@ def main():
     live = os.path.realpath(root) == "/"
     runner = CommandRunner(timeout=module.params["command_timeout"]) if live else None
     context = ProbeContext(root=root, runner=runner)
-    receipts, volumes = inspect_volumes(context, requests, machine=module.params["machine_id"])
+    outcomes = outcomes_from_plan(module.params["lvm_plan"], check_mode=module.check_mode)
+    receipts, volumes = inspect_volumes(context, requests, machine=module.params["machine_id"], outcomes=outcomes)
     for warning in context.warnings:
         module.warn(warning)
     module.exit_json(changed=False, storage_receipts=receipts, storage_volumes=volumes,

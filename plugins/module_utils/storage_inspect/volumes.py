@@ -37,7 +37,20 @@ RECEIPT_ID_PREFIX = "urn:srcos:agent-machine:storage-receipt:"
 LVM_BACKENDS = ("lvm-linear", "lvm-thin")
 # What this step did to the volume: it only looks.
 OUTCOME = "unchanged"
+# What lvm_layout's plan did to a logical volume, as a StorageReceipt outcome.
+PLAN_OUTCOMES = (("lvcreate", "created"), ("lvextend", "extended"))
 _FS_TYPE = re.compile(r"[^a-z0-9._-]")
+
+
+def outcomes_from_plan(plan, check_mode=False):
+    """{"vg/lv": outcome} from the plan lvm_layout returned (its ``plan`` key):
+    created, extended, or planned when the plan was only a check-mode dry run."""
+    found = {}
+    for step in plan or []:
+        for action, outcome in PLAN_OUTCOMES:
+            if step.get("action") == action and step.get("target"):
+                found.setdefault(step["target"], "planned" if check_mode else outcome)
+    return found
 
 
 def default_machine_id(ctx):
@@ -330,7 +343,7 @@ def _observe_quota(obs):
         obs.quota = {"enforced": True, "method": obs.filesystem["type"] + "-project", "limitBytes": None}
 
 
-def build_receipt(obs, machine, recorded_at):
+def build_receipt(obs, machine, recorded_at, outcome=OUTCOME):
     """The StorageReceipt document (camelCase dict) of an observed volume."""
     req = obs.request
     lvm = None
@@ -368,7 +381,7 @@ def build_receipt(obs, machine, recorded_at):
         },
         "encryption": {"observed": method is not None, "method": method},
         "quota": dict(obs.quota),
-        "outcome": OUTCOME,
+        "outcome": outcome,
         "recordedAt": recorded_at,
     }
 
@@ -516,7 +529,7 @@ def _size_mismatches(obs):
         req["mount_point"], wanted, seen))]
 
 
-def inspect_volumes(ctx, requests, machine=None, now=None):
+def inspect_volumes(ctx, requests, machine=None, now=None, outcomes=None):
     """Observe every normalized request.
 
     Returns (receipts, volumes): the StorageReceipt dicts of the volumes
@@ -530,7 +543,9 @@ def inspect_volumes(ctx, requests, machine=None, now=None):
     for req in requests:
         obs = observe(node, req)
         reasons = mismatches(node, obs)
-        receipt = build_receipt(obs, machine, recorded_at) if obs.backend is not None else None
+        lv_path = "%s/%s" % (req.get("volume_group"), req.get("lv_name"))
+        outcome = (outcomes or {}).get(lv_path, OUTCOME)
+        receipt = build_receipt(obs, machine, recorded_at, outcome) if obs.backend is not None else None
         if receipt is not None:
             receipt["mismatches"] = reasons
             receipts.append(receipt)

@@ -121,10 +121,10 @@ class Machine:
         capture.write_file(self.root, "/etc/fstab", "\n".join(self.fstab) + "\n")
         return ProbeContext(root=self.root, runner=ReplayRunner(self.commands) if commands else None, live=False)
 
-    def inspect(self, volumes, commands=True, machine=MACHINE):
+    def inspect(self, volumes, commands=True, machine=MACHINE, outcomes=None):
         """(receipts, volume reports, warnings); every receipt is validated."""
         ctx = self.context(commands=commands)
-        receipts, reports = inspect_volumes(ctx, normalize_volumes(volumes), machine=machine)
+        receipts, reports = inspect_volumes(ctx, normalize_volumes(volumes), machine=machine, outcomes=outcomes)
         for receipt in receipts:
             check_receipt(receipt)
         return receipts, reports, ctx.warnings

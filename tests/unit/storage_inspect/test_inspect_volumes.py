@@ -465,3 +465,15 @@ def test_directory_volume_never_probes_the_disk_holding_it(node):
     receipts, _reports, warnings = node.inspect([{"volume_class": "agent-scratch", "mount_point": SCRATCH}])
     assert receipts[0]["filesystem"] == {"type": "ext4", "uuid": None, "created": False}
     assert warnings == []
+
+
+def test_outcome_says_what_the_lvm_plan_did(node):
+    from ansible_collections.sourceos.agent_machine.plugins.module_utils.storage_inspect.volumes import outcomes_from_plan
+
+    plan = [{"action": "pvcreate", "target": "/dev/sdb"}, {"action": "lvcreate", "target": "vg_agent/agent_models"},
+            {"action": "lvextend", "target": "vg_agent/agent_scratch"}]
+    assert outcomes_from_plan(plan) == {"vg_agent/agent_models": "created", "vg_agent/agent_scratch": "extended"}
+    assert outcomes_from_plan(plan, check_mode=True) == {"vg_agent/agent_models": "planned", "vg_agent/agent_scratch": "planned"}
+    node.models_lv()
+    receipts, _reports, _warnings = node.inspect([models_volume()], outcomes=outcomes_from_plan(plan))
+    assert receipts[0]["outcome"] == "created"
