@@ -28,6 +28,15 @@ print("%-16s profile=%-16s arch=%s mem=%.1fGiB accel=%s podman=%s quadlet=%s lvm
     rt["podman"]["version"], rt["quadlet"]["available"], d["storage"]["lvm"]["available"], rt["cgroup"]["version"]))
 print("    evidence: " + "; ".join(d["profile"]["evidence"]))
 PY
+  for receipt in "$AGENT_MACHINE_ARTIFACTS_DIR/$run_id/$node"/storage-receipt/*.json; do
+    python3 - "$receipt" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["document"]
+print("    storage: %s %s at %s options=%s mode=%s mismatches=%d" % (
+    r["volumeClass"], r["backend"], r["mount"]["path"], ",".join(r["mount"]["options"]),
+    (r["ownership"] or {}).get("mode"), len(r["mismatches"])))
+PY
+  done
 done
 echo
 echo "Evidence:  $AGENT_MACHINE_ARTIFACTS_DIR/$run_id/ (receipts per host, manifest.json, manifest.dsse.json)"
