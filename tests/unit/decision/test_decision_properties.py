@@ -78,15 +78,31 @@ def _valid(kind, document):
     return True
 
 
+def _normalized(kind, document):
+    """The document with every default filled in, as the contract defines it (a section the
+    input leaves out, such as the pod's policy, takes its safe defaults)."""
+    return validate_document(kind, document).model_dump(by_alias=True, mode="json")
+
+
+def _normalized_receipts(receipts):
+    if not isinstance(receipts, list):
+        return None
+    return [_normalized("StorageReceipt", r) if isinstance(r, dict) and _valid("StorageReceipt", r) else {"invalid": r}
+            for r in receipts]
+
+
 def independent_problems(inputs):
     """A second, deliberately plain check of what an allowed decision must satisfy; [] when consistent."""
-    pod, policy, grant = inputs["pod"], inputs["policy"], inputs["grant"]
-    deployment, machine, receipts = inputs["deployment_receipt"], inputs["machine"], inputs["storage_receipts"]
-    problems = []
-    for kind, document in (("AgentPod", pod), ("PolicyAdmission", policy), ("AgentRegistryGrant", grant),
-                           ("DeploymentReceipt", deployment), ("AgentMachine", machine)):
-        if not _valid(kind, document):
+    named = (("AgentPod", "pod"), ("PolicyAdmission", "policy"), ("AgentRegistryGrant", "grant"),
+             ("DeploymentReceipt", "deployment_receipt"), ("AgentMachine", "machine"))
+    for kind, name in named:
+        if not _valid(kind, inputs[name]):
             return ["invalid " + kind]
+    pod, policy, grant, deployment, machine = (_normalized(kind, inputs[name]) for kind, name in named)
+    receipts = _normalized_receipts(inputs["storage_receipts"])
+    if receipts is None:
+        return ["receipts not a list"]
+    problems = []
     try:
         now = parse_timestamp(inputs["decided_at"])
         policy_expiry = parse_timestamp(policy["obligations"]["expiresAt"])
@@ -128,7 +144,10 @@ def independent_problems(inputs):
             problems.append("volume class")
         if entry["accessMode"] == "runtime-managed" and not (entry["encryptionRequired"] or entry["quotaRequired"]):
             continue
-        mine = [r for r in receipts if isinstance(r, dict) and r.get("volumeClass") == entry["volumeClass"]
+        if any(isinstance(r.get("invalid"), dict) and r["invalid"].get("volumeClass") == entry["volumeClass"]
+               for r in receipts):
+            problems.append("invalid receipt for a referenced class")
+        mine = [r for r in receipts if r.get("volumeClass") == entry["volumeClass"]
                 and r.get("agentMachineId") == machine["id"] and r.get("agentPodId") in (None, pod["id"])]
         if not mine:
             problems.append("no receipt")
@@ -160,3 +179,13 @@ def test_garbage_never_raises(values, decided_at):
     document = evaluate_activation(*values, decided_at=decided_at, expected=None)
     validate_document("ActivationDecision", document)
     assert document["decision"]["status"] == "fail-closed"
+
+
+def test_pod_without_policy_section_takes_the_safe_defaults():
+    """Found by the property above: a pod may leave its policy out; the contract's
+    defaults (nothing privileged, no secrets in spec) then apply."""
+    inputs = baseline()
+    del inputs["pod"]["policy"]
+    document = evaluate_activation(**inputs)
+    assert document["decision"]["status"] == "allowed"
+    assert independent_problems(inputs) == []
