@@ -6,7 +6,9 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    """Options every evidence action shares (mirrors EVIDENCE_ARGUMENT_SPEC in plugin_utils/receipts/settings.py)."""
+    """Options and attributes every evidence action shares (the options mirror EVIDENCE_ARGUMENT_SPEC in
+    plugin_utils/receipts/settings.py). Use after ansible.builtin.action_common_attributes, whose
+    attribute descriptions these support levels are merged into."""
 
     DOCUMENTATION = r"""
 options:
@@ -27,4 +29,17 @@ options:
     description:
       - File holding the signing key. Defaults to C(agent_machine_signing_key_file), else C($AGENT_MACHINE_SIGNING_KEY_FILE).
     type: path
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
 """

@@ -47,19 +47,6 @@ options:
       - Also queue the receipt for the evidence endpoint.
       - Defaults to true when an endpoint is configured (C(agent_machine_evidence_endpoint)).
     type: bool
-attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""

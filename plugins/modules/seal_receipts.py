@@ -45,19 +45,6 @@ options:
     description: Tries per receipt for transient failures (connection errors, 408, 429, 5xx).
     type: int
     default: 3
-attributes:
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
 """
 
 EXAMPLES = r"""
