@@ -9,9 +9,7 @@ Never contacts the managed host; works for any host and with
 
 from __future__ import annotations
 
-import datetime
 import json
-from collections.abc import Mapping
 
 import yaml
 
@@ -23,6 +21,7 @@ from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.b
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.validation import (
     NAMES, ContractError, resolve_kind, validate_document,
 )
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.documents import plain
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts.canonical import document_digest
 
 ARGUMENT_SPEC = dict(
@@ -45,37 +44,6 @@ class _DocumentLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
 
 class _FileProblem(Exception):
     pass
-
-
-def _timestamp(value):
-    """An RFC 3339 string for a YAML timestamp Ansible already parsed."""
-    if isinstance(value, datetime.datetime):
-        offset = value.utcoffset()
-        if offset is not None and not offset:
-            text = value.strftime("%Y-%m-%dT%H:%M:%S")
-            if value.microsecond:
-                text += (".%06d" % value.microsecond).rstrip("0")
-            return text + "Z"
-    return value.isoformat()  # not UTC or no zone: the contract's pattern reports it
-
-
-def plain(value):
-    """Plain JSON types (no Ansible tagged or unsafe subclasses); dates as strings."""
-    if isinstance(value, Mapping):
-        return {plain(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return _timestamp(value)
-    return value
 
 
 def parse_documents(text, filename):

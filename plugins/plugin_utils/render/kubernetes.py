@@ -17,7 +17,14 @@ size plus 10 % (at least 1 GiB) and the other claims ``DEFAULT_CLAIM_BYTES``.
 
 Security context: ``readOnlyRootFilesystem``, no privilege escalation, all
 capabilities dropped, ``RuntimeDefault`` seccomp, a writable ``/tmp``
-emptyDir with ``HOME=/tmp``. ``runAsNonRoot`` is per provider
+emptyDir with ``HOME=/tmp``.
+
+Accelerators are requested as device-plugin resources (``DEVICE_RESOURCES``):
+``nvidia.com/gpu`` (NVIDIA device plugin), ``amd.com/gpu`` (ROCm device
+plugin) and, for Vulkan (Asahi, Mesa), ``squat.ai/dri``: the generic device
+plugin advertising ``/dev/dri`` under the device name ``dri``. A cluster
+that names the resource differently passes ``device_resources``; a CPU pod
+requests none. ``runAsNonRoot`` is per provider
 (``RUN_AS_NON_ROOT``): llama.cpp, vLLM and Ollama run as uid 1000 (they
 write only to mounts and ``HOME``); SGLang stays on the image's user, as
 its image builds kernels just in time under root-owned paths.
@@ -31,13 +38,14 @@ from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.render.quad
     RenderError, _accelerator, _image, _plain, server_command,
 )
 
-__all__ = ["DEFAULT_CLAIM_BYTES", "RUN_AS_NON_ROOT", "render_manifests"]
+__all__ = ["DEFAULT_CLAIM_BYTES", "DEVICE_RESOURCES", "RUN_AS_NON_ROOT", "render_manifests"]
 
 GIB = 1024 ** 3
 DEFAULT_CLAIM_BYTES = 10 * GIB
 RUN_AS_NON_ROOT = {"llama.cpp": True, "vllm": True, "sglang": False, "ollama": True}
 NON_ROOT_UID = 1000
-GPU_RESOURCES = {"cuda": "nvidia.com/gpu", "rocm": "amd.com/gpu"}
+DEVICE_RESOURCES = {"cuda": "nvidia.com/gpu", "rocm": "amd.com/gpu", "vulkan": "squat.ai/dri"}
+_RESOURCE_NAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 _EPHEMERAL_CLASSES = ("agent-cache-hot",)
 _SECRET_REF = re.compile(r"^kubernetes-secret:([a-z0-9]([-a-z0-9.]*[a-z0-9])?)/([-._a-zA-Z0-9]+)$")
 
@@ -98,8 +106,27 @@ def _env(pod, env):
     return items
 
 
-def render_manifests(pod, provider, storage_class_by_volume_class, namespace=None):
-    """The manifests (list of dicts) that run ``pod`` on Kubernetes; RenderError when it cannot."""
+def _device_resource(accelerator, device_resources):
+    if accelerator == "cpu":
+        return None
+    resources = dict(DEVICE_RESOURCES)
+    resources.update(device_resources or {})
+    name = resources.get(accelerator)
+    field = "device_resources.%s" % accelerator
+    if not name:
+        raise RenderError(field, "no device-plugin resource name is known for accelerator %s; the pod would run "
+                                 "without its device" % accelerator)
+    if not _RESOURCE_NAME.match(name):
+        raise RenderError(field, "expected an extended resource name such as vendor.example/gpu, got %r" % name)
+    return name
+
+
+def render_manifests(pod, provider, storage_class_by_volume_class, namespace=None, device_resources=None):
+    """The manifests (list of dicts) that run ``pod`` on Kubernetes; RenderError when it cannot.
+
+    ``device_resources`` maps an accelerator type to the device-plugin resource
+    name the cluster advertises (overrides ``DEVICE_RESOURCES``).
+    """
     pod = _plain(pod, "AgentPod")
     provider = _plain(provider, "InferenceProvider")
     if pod["providerId"] != provider["id"]:
@@ -123,7 +150,7 @@ def render_manifests(pod, provider, storage_class_by_volume_class, namespace=Non
     claims, volumes, mounts = _volumes(pod, name, namespace, labels, storage_class_by_volume_class or {})
 
     resources = {"cpu": str(pod["resources"]["cpu"]), "memory": str(pod["resources"]["memoryBytes"])}
-    gpu = GPU_RESOURCES.get(request["type"])
+    gpu = _device_resource(request["type"], device_resources)
     limits = dict(resources)
     if gpu:
         limits[gpu] = str(max(1, request.get("count") or 0))

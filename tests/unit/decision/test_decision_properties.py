@@ -13,7 +13,7 @@ from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.decision.ev
 )
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts.redaction import redact
 
-from decision_cases import baseline
+from support.decision_cases import baseline
 
 KEYS = ("pod", "policy", "grant", "storage_receipts", "deployment_receipt", "machine")
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,7 +11,7 @@ from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.decision.ev
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.decision.reasons import CODES, REQUIREMENTS
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.receipts.canonical import canonical_json
 
-from decision_cases import baseline, load
+from support.decision_cases import baseline, load
 
 OTHER_POD = "urn:srcos:agent-machine:pod:other-pod"
 OTHER_MACHINE = "urn:srcos:agent-machine:machine:other-node"

@@ -83,3 +83,30 @@ def test_kubernetes_secret_refs():
     pod["runtime"]["secretEnv"] = [{"name": "API_KEY", "secretRef": "podman-secret:x"}]
     with pytest.raises(RenderError, match="expected kubernetes-secret"):
         render_manifests(pod, catalog.provider("llama.cpp"), CLASSES)
+
+
+def test_vulkan_requests_the_dri_device_resource():
+    pod = cases.pod_for("llama.cpp", "vulkan")
+    manifests = render_manifests(pod, catalog.provider("llama.cpp"), CLASSES)
+    limits = by_kind(manifests)["Deployment"]["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert limits["squat.ai/dri"] == "1"
+    manifests = render_manifests(pod, catalog.provider("llama.cpp"), CLASSES, device_resources={"vulkan": "gpu.example.org/render"})
+    limits = by_kind(manifests)["Deployment"]["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert "squat.ai/dri" not in limits and limits["gpu.example.org/render"] == "1"
+    validate_manifests(manifests)
+
+
+@pytest.mark.parametrize("value,message", [
+    (None, "no device-plugin resource name is known for accelerator vulkan"),
+    ("not a resource", "expected an extended resource name"),
+])
+def test_vulkan_without_a_usable_resource_name_is_refused(value, message):
+    with pytest.raises(RenderError, match=r"device_resources\.vulkan: " + message):
+        render_manifests(cases.pod_for("llama.cpp", "vulkan"), catalog.provider("llama.cpp"), CLASSES,
+                         device_resources={"vulkan": value})
+
+
+def test_cpu_pod_requests_no_device():
+    manifests = render_manifests(cases.pod_for("llama.cpp", "cpu"), catalog.provider("llama.cpp"), CLASSES)
+    limits = by_kind(manifests)["Deployment"]["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+    assert set(limits) == {"cpu", "memory"}

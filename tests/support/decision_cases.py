@@ -4,7 +4,7 @@ import copy
 import json
 import os
 
-EXAMPLES_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "..", "contracts", "examples")
+EXAMPLES_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "contracts", "examples")
 DECIDED_AT = "2026-03-02T09:34:00Z"
 
 
