@@ -50,8 +50,8 @@ class ActionModule(ActionBase):
         receipts = args["storage_receipts"]
         if receipts is None:
             receipts = (_facts(task_vars).get("agent_machine_storage") or {}).get("receipts") or []
-        expected = {key: value for key, value in (("planDigest", args["plan_digest"]),
-                                                   ("artifactDigests", args["artifact_digests"])) if value is not None}
+        given = (("planDigest", args["plan_digest"]), ("artifactDigests", args["artifact_digests"]))
+        expected = {key: value for key, value in given if value is not None}
         decision = evaluate_activation(
             plain(args["pod"]), plain(args["policy"]), plain(args["grant"]), plain(receipts),
             plain(args["deployment_receipt"]), plain(machine), decided_at=args["decided_at"],

@@ -37,6 +37,7 @@ author:
   - sourceos.agent_machine contributors (@sourceos)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   action:
     support: full

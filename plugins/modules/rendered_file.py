@@ -25,6 +25,8 @@ description:
     the content on the controller.
 author:
   - sourceos.agent_machine contributors (@sourceos)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
