@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 SUITE=trixie
-PACKAGES=python3,systemd,systemd-sysv,lvm2,podman,sudo,iproute2,procps,udev,e2fsprogs,xfsprogs
+PACKAGES=python3,systemd,systemd-sysv,lvm2,podman,sudo,iproute2,procps,udev,e2fsprogs,xfsprogs,nftables
 recipe_hash=$( (cat "${BASH_SOURCE[0]}"; echo "$SUITE $PACKAGES") | sha256sum | cut -c1-12)
 image="localhost/agent-machine-node:$SUITE-$recipe_hash"
 

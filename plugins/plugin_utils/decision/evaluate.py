@@ -599,7 +599,6 @@ class _Evaluation:
         self.needed_side_effects = effects
 
     def _egress(self, mode):
-        artifacts = self.deployment["artifacts"] if self.deployment is not None else []
         target = self.deployment["target"] if self.deployment is not None else None
         published = ["127.0.0.1:%d" % (port.get("hostPort") or port["containerPort"])
                      for port in self.pod.get("ports", []) if port["exposure"] == "loopback"]
@@ -610,10 +609,8 @@ class _Evaluation:
         elif mode == "none":
             self.egress = "none"
             self.notes.append("network mode none: no network, no egress")
-        elif mode == "loopback" and target == "quadlet" and any(item["kind"] == "quadlet-network" for item in artifacts):
-            self.egress = "none"
-            self.notes.append("served on %s through an internal network: no egress" % (", ".join(published) or "loopback"))
         elif mode == "loopback":
+            # Podman cannot publish ports from an internal network, so the rendered network is a plain bridge.
             self.egress = "unrestricted"
             self.notes.append("loopback publishing (%s) on a bridge network does not stop egress; the activation needs "
                               "the network-egress side effect" % (", ".join(published) or "no ports"))

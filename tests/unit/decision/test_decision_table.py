@@ -123,19 +123,21 @@ def host_network_allowed(i):
     scope = i["policy"]["scope"]
     scope["allowed"]["networkExposure"].append("host")
     scope["denied"]["networkExposure"].remove("host")
-    scope["allowed"]["sideEffects"].append("network-egress")
-    scope["denied"]["sideEffects"].remove("network-egress")
+    assert "network-egress" in scope["allowed"]["sideEffects"]
 
 
-def loopback_without_internal_network(i):
+def egress_not_allowed(i):
+    """Loopback serving is a bridge network with egress (Podman cannot publish from an internal network)."""
+    i["policy"]["scope"]["allowed"]["sideEffects"].remove("network-egress")
+
+
+def egress_denied(i):
+    i["policy"]["scope"]["denied"]["sideEffects"].append("network-egress")
+
+
+def without_network_unit(i):
     i["deployment_receipt"]["artifacts"] = i["deployment_receipt"]["artifacts"][:1]
     i["policy"]["request"]["planDigest"] = plan_digest(i["deployment_receipt"])
-
-
-def loopback_bridge_with_egress_allowed(i):
-    loopback_without_internal_network(i)
-    i["policy"]["scope"]["allowed"]["sideEffects"].append("network-egress")
-    i["policy"]["scope"]["denied"]["sideEffects"].remove("network-egress")
 
 
 def rerender(i):
@@ -198,17 +200,17 @@ CASES = [
     ("all-good-pinned-by-reference", digest_required_by_reference, "allowed", []),
     ("all-good-unrelated-bad-receipts-ignored", add_unrelated_bad_receipts, "allowed", []),
     ("all-good-host-network-allowed-by-pod-and-policy", host_network_allowed, "allowed", []),
-    ("all-good-loopback-bridge-with-egress-allowed", loopback_bridge_with_egress_allowed, "allowed", []),
+    ("all-good-loopback-without-network-unit", without_network_unit, "allowed", []),
     ("pod-missing", missing("pod"), "fail-closed", ["pod-missing"]),
     ("pod-invalid-unknown-field", set_path("pod", ["runtime", "privileged"], True), "fail-closed", ["pod-invalid"]),
     ("pod-invalid-type-swap", set_path("pod", ["resources", "cpu"], "4"), "fail-closed", ["pod-invalid"]),
     ("pod-privileged", set_path("pod", ["policy", "allowPrivileged"], True), "fail-closed", ["pod-privileged"]),
     ("weakness-privileged-host-network-secrets", privileged_host_network_secrets, "fail-closed",
-     ["pod-host-network", "pod-privileged", "pod-secret-in-spec", "policy-scope-side-effect"]),
+     ["pod-host-network", "pod-privileged", "pod-secret-in-spec"]),
     ("pod-host-network-no-pod-allowance", combine(host_network_allowed, set_path("pod", ["policy", "allowHostNetwork"], False)),
      "fail-closed", ["pod-host-network"]),
     ("pod-host-network-no-policy-allowance", set_path("pod", ["runtime", "networkMode"], "host"), "fail-closed",
-     ["pod-host-network", "policy-scope-side-effect"]),
+     ["pod-host-network"]),
     ("secret-env-key-name", secret_env("HF_TOKEN", "abc"), "fail-closed", ["pod-secret-in-spec"]),
     ("secret-env-high-entropy", secret_env("SETTING", "aB3xY9kLmN0pQrStUvWz12345"), "fail-closed", ["pod-secret-in-spec"]),
     ("secret-env-key-name-allowed-by-pod", secret_env("HF_TOKEN", "abc", allow=True), "allowed", []),
@@ -275,8 +277,8 @@ CASES = [
     ("cache-reuse-not-policy-gated", combine(set_path("policy", ["scope", "allowed", "cacheReuse"], False),
                                              set_path("pod", ["policy", "cacheReuseRequiresPolicy"], False)),
      "allowed", []),
-    ("weakness-loopback-bridge-has-egress", loopback_without_internal_network, "fail-closed",
-     ["policy-scope-side-effect"]),
+    ("weakness-loopback-bridge-has-egress", egress_not_allowed, "fail-closed", ["policy-scope-side-effect"]),
+    ("loopback-egress-denied-by-policy", egress_denied, "fail-closed", ["policy-scope-side-effect"]),
     ("grant-missing", missing("grant"), "fail-closed", ["grant-missing"]),
     ("grant-invalid", set_path("grant", ["grant", "status"], "revoked"), "fail-closed", ["grant-invalid"]),
     ("grant-expired-by-time", set_path("grant", ["grant", "expiresAt"], "2026-03-01T00:00:00Z"), "fail-closed",
@@ -348,7 +350,7 @@ CASES = [
     ("deployment-receipt-other-machine", set_path("deployment_receipt", ["agentMachineId"], OTHER_MACHINE), "fail-closed",
      ["deployment-receipt-mismatch"]),
     ("deployment-receipt-wrong-target", set_path("deployment_receipt", ["target"], "kubernetes"), "fail-closed",
-     ["deployment-receipt-mismatch", "policy-scope-side-effect"]),
+     ["deployment-receipt-mismatch"]),
     ("deployment-receipt-artifacts-differ", expect(artifactDigests=[OTHER_DIGEST]), "fail-closed",
      ["deployment-receipt-mismatch"]),
     ("deployment-receipt-rerendered", rerender, "fail-closed", ["policy-wrong-plan"]),
@@ -410,7 +412,7 @@ def test_allowed_decision_matches_the_example_inputs():
     assert sorted(document["inputs"]["storageReceipts"], key=lambda r: r["id"]) == sorted(
         example["inputs"]["storageReceipts"], key=lambda r: r["id"])
     assert document["id"] == example["id"]
-    assert document["scope"]["egress"] == "none"
+    assert document["scope"] == example["scope"]
     assert document["obligations"]["expiresAt"] == "2026-03-03T09:00:00Z"
 
 
@@ -424,9 +426,7 @@ def test_only_referenced_receipts_are_recorded():
 
 
 def test_loopback_bridge_states_egress():
-    inputs = baseline()
-    loopback_bridge_with_egress_allowed(inputs)
-    document = evaluate(inputs)
+    document = evaluate(baseline())
     assert document["scope"]["egress"] == "unrestricted"
     assert "network-egress" in document["scope"]["sideEffects"]
     assert any("does not stop egress" in note for note in document["scope"]["notes"])
