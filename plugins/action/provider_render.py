@@ -48,7 +48,8 @@ class ActionModule(ActionBase):
             return result
         result.update(changed=False, target=rendered["target"], notes=rendered["notes"],
                       files=rendered["files"], manifests=rendered["manifests"],
-                      plan_digest=rendered["planDigest"], deployment_receipt=rendered["deploymentReceipt"])
+                      plan_digest=rendered["planDigest"], deployment_receipt=rendered["deploymentReceipt"],
+                      health_url=rendered["healthUrl"])
         if args["dest"]:
             written = self._write(args, rendered["files"], task_vars)
             if written.get("failed"):

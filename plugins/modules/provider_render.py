@@ -135,6 +135,10 @@ plan_digest:
   description: Digest of the receipt's artifacts; the PolicyAdmission and ActivationDecision must name it.
   returned: success
   type: str
+health_url:
+  description: The provider's health URL as seen from the node (Quadlet, first published port), or null.
+  returned: success
+  type: str
 written:
   description: Per file C(name), C(path), C(changed), C(sha256) (with O(dest)).
   returned: when O(dest) is set

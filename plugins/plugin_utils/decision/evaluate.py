@@ -503,7 +503,9 @@ class _Evaluation:
         if receipt["outcome"] == "planned":
             add("storage-receipt-planned", "StorageReceipt %s was only planned (check mode)" % ident, "$.outcome",
                 subject=volume_class)
-        if not receipt["mount"]["mounted"]:
+        # A directory volume is a folder on the root filesystem by the layout's choice; every other backend must
+        # be mounted (a wrong backend is one of the receipt's mismatches).
+        if receipt["backend"] != "directory" and not receipt["mount"]["mounted"]:
             add("storage-not-mounted", "StorageReceipt %s: the volume is not mounted" % ident, "$.mount.mounted",
                 subject=volume_class)
         if receipt["checks"]["worldWritable"]:

@@ -23,7 +23,7 @@ from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.render.quad
     RenderError, _get, _plain, render_container,
 )
 
-__all__ = ["TARGETS", "render_deployment"]
+__all__ = ["TARGETS", "health_url", "render_deployment"]
 
 TARGETS = ("quadlet", "kubernetes")
 
@@ -69,14 +69,23 @@ def _kubernetes(pod, provider, storage_classes, namespace, device_resources):
     return files, manifests, ["Kubernetes NetworkPolicy denies all egress of the pod"], parameters
 
 
+def health_url(pod, provider):
+    """The provider's health URL as the node sees it (first port published on the node), or None."""
+    for port in pod["ports"]:
+        if port["exposure"] in ("loopback", "host"):
+            return "http://127.0.0.1:%d%s" % (port.get("hostPort") or port["containerPort"], provider["healthPath"])
+    return None
+
+
 def render_deployment(pod, machine=None, provider=None, target=None, podman_version=None, volume_paths=None,
                       storage_classes=None, namespace=None, device_resources=None, placement_decision_id=None,
                       recorded_at=None):
     """Render ``pod`` for ``machine``; RenderError (field named) when it cannot.
 
     Returns ``{"target", "files", "manifests", "notes", "deploymentReceipt",
-    "planDigest"}``: ``files`` are ``{"name", "kind", "text"}`` to write on
-    the target; ``manifests`` the Kubernetes documents (empty for Quadlet).
+    "planDigest", "healthUrl"}``: ``files`` are ``{"name", "kind", "text"}``
+    to write on the target; ``manifests`` the Kubernetes documents (empty for
+    Quadlet); ``healthUrl`` None when no port is published on the node.
     """
     try:
         pod = _plain(pod, "AgentPod")
@@ -95,4 +104,5 @@ def render_deployment(pod, machine=None, provider=None, target=None, podman_vers
     receipt = deployment_receipt(pod, provider, machine, artifacts, recorded_at=recorded_at,
                                  placement_decision_id=placement_decision_id, parameters=parameters)
     return {"target": target, "files": files, "manifests": artifacts if target == "kubernetes" else [],
-            "notes": notes, "deploymentReceipt": receipt, "planDigest": plan_digest(receipt)}
+            "notes": notes, "deploymentReceipt": receipt, "planDigest": plan_digest(receipt),
+            "healthUrl": health_url(pod, provider) if target == "quadlet" else None}

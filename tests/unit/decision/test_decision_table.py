@@ -140,6 +140,15 @@ def without_network_unit(i):
     i["policy"]["request"]["planDigest"] = plan_digest(i["deployment_receipt"])
 
 
+def directory_volume(i):
+    """A layout volume without a volume group is a plain directory: nothing to mount, nothing mismatched."""
+    receipt = i["storage_receipts"][1]
+    receipt.update(backend="directory", lvm=None, filesystem=None)
+    receipt["mount"].update(mounted=False, options=[], inFstab=False)
+    receipt["quota"] = {"enforced": False, "method": None, "limitBytes": None}
+    i["pod"]["storage"][1]["quotaRequired"] = False
+
+
 def rerender(i):
     """A changed artifact: the policy still names the old plan."""
     i["deployment_receipt"]["artifacts"][0]["artifactDigest"] = OTHER_DIGEST
@@ -201,6 +210,7 @@ CASES = [
     ("all-good-unrelated-bad-receipts-ignored", add_unrelated_bad_receipts, "allowed", []),
     ("all-good-host-network-allowed-by-pod-and-policy", host_network_allowed, "allowed", []),
     ("all-good-loopback-without-network-unit", without_network_unit, "allowed", []),
+    ("all-good-directory-volume-not-a-mount", directory_volume, "allowed", []),
     ("pod-missing", missing("pod"), "fail-closed", ["pod-missing"]),
     ("pod-invalid-unknown-field", set_path("pod", ["runtime", "privileged"], True), "fail-closed", ["pod-invalid"]),
     ("pod-invalid-type-swap", set_path("pod", ["resources", "cpu"], "4"), "fail-closed", ["pod-invalid"]),

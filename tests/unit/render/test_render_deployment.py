@@ -29,6 +29,7 @@ def test_quadlet_files_receipt_and_plan_digest():
     assert result["planDigest"] == plan_digest(receipt)
     assert any("egress is NOT blocked" in note for note in result["notes"])
     assert result["manifests"] == []
+    assert result["healthUrl"] == "http://127.0.0.1:18080/health"
 
 
 def test_podman_version_comes_from_the_probe_document():
