@@ -6,7 +6,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh
 SCENARIOS ?= default storage
 
-.PHONY: bench-probe contracts test demo setup host-deps venv link node-image unit integration sanity lint molecule build clean
+.PHONY: bench-probe bench-placement docs contracts test demo setup host-deps venv link node-image unit integration sanity lint molecule build clean
 
 test: setup node-image unit integration sanity lint molecule
 	@echo "make test: all suites passed"
@@ -57,3 +57,6 @@ contracts: setup
 
 bench-probe: setup node-image
 	$(ENV) && python bench/probe/bench_probe.py
+
+docs: setup
+	$(ENV) && python scripts/render-docs.py

@@ -10,6 +10,7 @@ command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v git >/dev/null || need+=(git)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v openssl >/dev/null || need+=(openssl)
+command -v chromium >/dev/null || need+=(chromium)
 command -v losetup >/dev/null || need+=(mount)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 
