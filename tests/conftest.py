@@ -17,3 +17,7 @@ if not os.path.lexists(_LINK):
 for entry in (COLLECTIONS_DIR, os.path.join(REPO_ROOT, "tests")):
     if entry not in sys.path:
         sys.path.insert(0, entry)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "provider: real provider activation in a node container (slow)")

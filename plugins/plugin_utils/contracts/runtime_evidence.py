@@ -61,7 +61,7 @@ class RuntimeEvidence(Document):
     rolled_back: bool
     health_checks: List[HealthCheck] = []
     wiped: List[WipedVolume] = []
-    messages: List[Text] = []
+    events: List[Text] = Field(default=[], description="What happened, in order, for operators (secret-free).")
     started_at: Timestamp
     finished_at: Timestamp
 

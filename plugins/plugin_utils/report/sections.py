@@ -324,7 +324,7 @@ def providers_section(evidence, names):
         passed = sum(1 for check in checks if check.get("status") == "pass")
         rows.append([slug(document.get("agentPodId")), names.label(document.get("agentMachineId")), text(document.get("unitName")),
                      text(document.get("action")), _outcome(document), health, "%d of %d passed" % (passed, len(checks)),
-                     Cell(lines=lines_of(document.get("messages")) or [MISSING])])
+                     Cell(lines=lines_of(document.get("events")) or [MISSING])])
     table = Table(["Pod", "Node", "Unit", "Action", "Outcome", "Health (last check)", "Checks", "Messages"], rows)
     return Section("providers", [Block(table=table)], "%s, %d healthy" % (plural(len(receipts), "action"), healthy))
 
