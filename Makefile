@@ -60,3 +60,6 @@ bench-probe: setup node-image
 
 docs: setup
 	$(ENV) && python scripts/render-docs.py
+
+bench-placement: setup
+	$(ENV) && python bench/placement/bench_placement.py

@@ -116,10 +116,34 @@ class PodModel(Section):
 
 
 class PodContext(Section):
-    """Cache-locality hints: the shared context prefixes the workload sends."""
+    """Cache-locality hints: the shared context prefixes the workload sends.
+
+    The digests are ordered, shortest prefix first, and each names the whole
+    prefix up to its end (a chain: a context pack, then each turn of a
+    session), so a cache holding the digest at position ``i`` holds every
+    token up to ``prefixTokenCounts[i]``.
+    """
 
     prefix_digests: List[Digest] = []
     prefix_tokens: Count = Field(default=0, description="Tokens in those shared prefixes (prefill cost when not cached).")
+    prefix_token_counts: List[Count] = Field(
+        default=[],
+        description="Tokens from the start of the context to the end of each prefix, in the order of prefixDigests "
+                    "(non-decreasing, the last one equal to prefixTokens); empty: the tokens are taken as evenly split.")
+
+    def model_post_init(self, context, /):
+        check_unique(self.prefix_digests, "context.prefixDigests")
+        counts = self.prefix_token_counts
+        if not counts:
+            return
+        if len(counts) != len(self.prefix_digests):
+            raise ValueError("prefixTokenCounts has %d entries, prefixDigests %d; they must match"
+                             % (len(counts), len(self.prefix_digests)))
+        if any(later < earlier for earlier, later in zip(counts, counts[1:])):
+            raise ValueError("prefixTokenCounts must not decrease: each prefix extends the one before")
+        if counts[-1] != self.prefix_tokens:
+            raise ValueError("the last prefixTokenCounts entry (%d) must equal prefixTokens (%d)"
+                             % (counts[-1], self.prefix_tokens))
 
 
 class InferenceSettings(Section):

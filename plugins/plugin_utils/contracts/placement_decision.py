@@ -20,6 +20,9 @@ class CostBreakdown(Section):
     download_seconds: Seconds = Field(description="Model bytes not on local disk / link bandwidth.")
     load_seconds: Seconds = Field(description="Model bytes not resident / disk bandwidth.")
     prefill_seconds: Seconds = Field(description="Prefix tokens not in the warm cache x per-token prefill cost.")
+    follow_on_seconds: Seconds = Field(
+        default=0.0, description="Expected cost of the batch's later pods that continue this pod's context, were it placed here: "
+                                 "what they add to the prefill, and a download and load elsewhere when they would not all fit.")
     balance: Seconds = Field(description="Load-balance term.")
     total: Seconds
 
