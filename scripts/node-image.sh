@@ -24,5 +24,9 @@ rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
 ln -sf /dev/null "$rootfs/etc/systemd/system/getty.target"
 ln -sf /dev/null "$rootfs/etc/systemd/system/console-getty.service"
 echo "agent-machine-node" > "$rootfs/etc/hostname"
+# Each node gets its own machine id at boot: a shared one gives every node the same MAC address
+# (udev derives it from the machine id), and nodes on one network then cannot reach each other.
+: > "$rootfs/etc/machine-id"
+rm -f "$rootfs/var/lib/dbus/machine-id"
 tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$image" >&2
 echo "$image"

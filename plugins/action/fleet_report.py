@@ -56,7 +56,7 @@ class ActionModule(ActionBase):
             changed_files = write_report_files(dest, built.files, check_mode=self._task.check_mode)
         except (ReportError, store.StoreError) as exc:
             raise AnsibleError(str(exc))
-        result.update(changed=bool(changed_files), dest=dest, html=os.path.join(dest, HTML_NAME),
+        result.update(changed=False, dest=dest, html=os.path.join(dest, HTML_NAME),
                       markdown=os.path.join(dest, MARKDOWN_NAME), changed_files=changed_files, verified=built.verified,
                       problems=built.verification["problems"], sections=built.section_summaries())
         if built.verified is None:

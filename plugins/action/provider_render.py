@@ -49,7 +49,7 @@ class ActionModule(ActionBase):
         result.update(changed=False, target=rendered["target"], notes=rendered["notes"],
                       files=rendered["files"], manifests=rendered["manifests"],
                       plan_digest=rendered["planDigest"], deployment_receipt=rendered["deploymentReceipt"],
-                      health_url=rendered["healthUrl"])
+                      health_url=rendered["healthUrl"], directories=rendered["directories"])
         if args["dest"]:
             written = self._write(args, rendered["files"], task_vars)
             if written.get("failed"):

@@ -19,8 +19,9 @@ description:
   - A kind the run did not record is shown as an explicit C(None recorded) line. Every value is escaped.
   - The verification status is the answer of M(sourceos.agent_machine.verify_receipts) for the same run. Without
     O(public_key), O(public_key_file) or a signing key the signature is not checked and the report says so.
-  - Files are written by temp file, fsync and rename, and only when their content differs, so a second run on the
-    same evidence reports C(changed=false). The report holds no timestamp of its own. In check mode nothing is
+  - Files are written by temp file, fsync and rename, and only when their content differs (C(changed_files) lists
+    them). Like the receipts it reports on, the report is evidence on the controller, not a change to the fleet, so
+    the task always reports C(changed=false). The report holds no timestamp of its own. In check mode nothing is
     written.
   - Runs on the controller; it never contacts the managed node. Run it once, for example with C(run_once) or in a
     play on C(localhost) (C(ansible-playbook sourceos.agent_machine.report)).

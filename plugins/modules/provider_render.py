@@ -139,6 +139,11 @@ health_url:
   description: The provider's health URL as seen from the node (Quadlet, first published port), or null.
   returned: success
   type: str
+directories:
+  description: Folders on the node the server needs before it starts (the warm cache's C(prefix) slot folder).
+  returned: success
+  type: list
+  elements: str
 written:
   description: Per file C(name), C(path), C(changed), C(sha256) (with O(dest)).
   returned: when O(dest) is set

@@ -125,7 +125,7 @@ def report_fixture(sealed_run):
 
 def test_the_report_verifies_the_run_and_summarizes_each_section(report, sealed_run):
     common = sealed_run["common"]
-    assert report["changed"] is True and report["changed_files"] == ["report.html", "report.md"]
+    assert report["changed"] is False and report["changed_files"] == ["report.html", "report.md"]
     assert report["dest"] == os.path.join(common["agent_machine_artifacts_dir"], RUN_ID, "report")
     assert report["verified"] is True and report["problems"] == []
     assert report["sections"] == {
@@ -146,10 +146,11 @@ def test_the_report_verifies_the_run_and_summarizes_each_section(report, sealed_
 
 
 def test_a_second_render_changes_nothing_and_check_mode_writes_nothing(report, sealed_run, tmp_path):
-    assert render(sealed_run)["changed"] is False
+    again = render(sealed_run)
+    assert again["changed"] is False and again["changed_files"] == []
     elsewhere = str(tmp_path / "elsewhere")
     checked = render(sealed_run, check=True, report_dest=elsewhere)
-    assert checked["changed"] is True and checked["changed_files"] == ["report.html", "report.md"]
+    assert checked["changed"] is False and checked["changed_files"] == ["report.html", "report.md"]
     assert not os.path.exists(elsewhere)
     with open(report["html"], "rb") as handle:
         assert handle.read().startswith(b"<!DOCTYPE html>")

@@ -50,7 +50,7 @@ class RuntimeEvidence(Document):
 
     kind: Literal["RuntimeEvidence"]
     id: RuntimeEvidenceId
-    agent_pod_id: PodId
+    agent_pod_id: Optional[PodId] = Field(description="The pod acted on; null for a machine-wide wipe.")
     agent_machine_id: MachineId
     activation_decision: Optional[ActivationDecisionRef] = Field(default=None, description="The decision an activation acted on.")
     action: RuntimeAction

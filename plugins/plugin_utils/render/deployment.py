@@ -57,7 +57,8 @@ def _quadlet(pod, provider, machine, podman_version, volume_paths):
     version = _podman_version(machine, podman_version)
     rendered = render_container(pod, provider, machine, version, volume_paths=volume_paths)
     files = [{"name": unit["name"], "kind": unit["kind"], "text": unit["text"]} for unit in rendered["units"]]
-    return files, files, rendered["notes"], {"podmanVersion": version, "volumePaths": volume_paths or {}}
+    parameters = {"podmanVersion": version, "volumePaths": volume_paths or {}}
+    return files, files, rendered["notes"], parameters, rendered["directories"]
 
 
 def _kubernetes(pod, provider, storage_classes, namespace, device_resources):
@@ -66,7 +67,7 @@ def _kubernetes(pod, provider, storage_classes, namespace, device_resources):
     files = [{"name": pod["workload"]["name"] + ".yaml", "kind": "kubernetes-manifests", "text": text}]
     parameters = {"storageClasses": storage_classes or {}, "namespace": namespace,
                   "deviceResources": device_resources or {}}
-    return files, manifests, ["Kubernetes NetworkPolicy denies all egress of the pod"], parameters
+    return files, manifests, ["Kubernetes NetworkPolicy denies all egress of the pod"], parameters, []
 
 
 def health_url(pod, provider):
@@ -83,9 +84,10 @@ def render_deployment(pod, machine=None, provider=None, target=None, podman_vers
     """Render ``pod`` for ``machine``; RenderError (field named) when it cannot.
 
     Returns ``{"target", "files", "manifests", "notes", "deploymentReceipt",
-    "planDigest", "healthUrl"}``: ``files`` are ``{"name", "kind", "text"}``
+    "planDigest", "healthUrl", "directories"}``: ``files`` are ``{"name", "kind", "text"}``
     to write on the target; ``manifests`` the Kubernetes documents (empty for
-    Quadlet); ``healthUrl`` None when no port is published on the node.
+    Quadlet); ``healthUrl`` None when no port is published on the node;
+    ``directories`` the node folders the server needs (its slot cache).
     """
     try:
         pod = _plain(pod, "AgentPod")
@@ -98,11 +100,12 @@ def render_deployment(pod, machine=None, provider=None, target=None, podman_vers
     if target not in TARGETS:
         raise RenderError("target", "expected one of %s, got %r" % (", ".join(TARGETS), target))
     if target == "quadlet":
-        files, artifacts, notes, parameters = _quadlet(pod, provider, machine, podman_version, volume_paths)
+        files, artifacts, notes, parameters, directories = _quadlet(pod, provider, machine, podman_version, volume_paths)
     else:
-        files, artifacts, notes, parameters = _kubernetes(pod, provider, storage_classes, namespace, device_resources)
+        files, artifacts, notes, parameters, directories = _kubernetes(pod, provider, storage_classes, namespace,
+                                                                       device_resources)
     receipt = deployment_receipt(pod, provider, machine, artifacts, recorded_at=recorded_at,
                                  placement_decision_id=placement_decision_id, parameters=parameters)
     return {"target": target, "files": files, "manifests": artifacts if target == "kubernetes" else [],
             "notes": notes, "deploymentReceipt": receipt, "planDigest": plan_digest(receipt),
-            "healthUrl": health_url(pod, provider) if target == "quadlet" else None}
+            "healthUrl": health_url(pod, provider) if target == "quadlet" else None, "directories": directories}

@@ -87,6 +87,8 @@ DEFAULT_VOLUME_PATHS = {
     "agent-artifacts": "/var/lib/agent-machine/artifacts",
 }
 DEFAULT_PIDS_LIMIT = 4096
+# Saved prefix (slot) caches live here in the warm-cache volume; the cache inventory reads the same folder.
+SLOT_DIRECTORY = "prefix"
 _RESTART = {"never": "no", "on-failure": "on-failure", "always": "always"}
 _GPU_TYPES = ("cuda", "rocm", "vulkan")
 _FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
@@ -258,7 +260,7 @@ def server_settings(pod, provider, listen_host, port):
         "gpuMemoryFraction": inference.get("gpuMemoryFraction"),
         "tensorParallelSize": inference.get("tensorParallelSize"),
         "cacheReuse": inference.get("cacheReuse"),
-        "slotSavePath": posixpath.join(warm["mountPath"], "slots") if warm and warm["accessMode"] != "read-only" else None,
+        "slotSavePath": posixpath.join(warm["mountPath"], SLOT_DIRECTORY) if warm and warm["accessMode"] != "read-only" else None,
     }
 
 
@@ -314,11 +316,12 @@ def _ports(pod, unit, network_mode, notes):
 def render_container(pod, provider, machine, podman_version, volume_paths=None, memory_fallback=True):
     """Render the Quadlet units of one pod for one machine.
 
-    Returns ``{"name", "text", "keys", "units", "notes"}``: the ``.container``
+    Returns ``{"name", "text", "keys", "units", "notes", "directories"}``: the ``.container``
     unit's file name, text and ``(section, key, value)`` entries; ``units``
     every unit to write (the ``.container`` first, then a ``.network`` where
     one is needed), each ``{"name", "kind", "text"}``; ``notes`` what the
-    decision scope must state (e.g. loopback serving does not block egress).
+    decision scope must state (e.g. loopback serving does not block egress);
+    ``directories`` host folders the server needs to exist (the slot cache).
     ``volume_paths`` overrides host directories per volume class.
     ``memory_fallback`` False refuses ``Memory=`` on podman before 5.5
     instead of writing ``PodmanArgs=--memory=<bytes>``.
@@ -435,6 +438,9 @@ def render_container(pod, provider, machine, podman_version, volume_paths=None, 
     unit.add("Install", "WantedBy", "multi-user.target" if rootful else "default.target", "$.runtime.mode")
 
     container = {"name": name + ".container", "kind": "quadlet-container", "text": unit.text()}
+    warm = _mount_of(pod, "agent-cache-warm")
+    directories = ([posixpath.join(paths["agent-cache-warm"], SLOT_DIRECTORY)]
+                   if warm and warm["accessMode"] != "read-only" and "--slot-save-path" in args else [])
     units = [container]
     if network_unit:
         network = _Unit(version)
@@ -444,4 +450,4 @@ def render_container(pod, provider, machine, podman_version, volume_paths=None, 
         network.add("Network", "Label", "io.sourceos.agent-machine.pod=" + pod["id"], "$.id")
         units.append({"name": network_unit, "kind": "quadlet-network", "text": network.text(("Unit", "Network"))})
     return {"name": container["name"], "text": container["text"], "keys": list(unit.entries),
-            "units": units, "notes": notes}
+            "units": units, "notes": notes, "directories": directories}

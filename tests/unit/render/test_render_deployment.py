@@ -30,6 +30,8 @@ def test_quadlet_files_receipt_and_plan_digest():
     assert any("egress is NOT blocked" in note for note in result["notes"])
     assert result["manifests"] == []
     assert result["healthUrl"] == "http://127.0.0.1:18080/health"
+    assert result["directories"] == ["/var/lib/agent-machine/cache/warm/prefix"]
+    assert "--slot-save-path /cache/prefix" in result["files"][0]["text"]
 
 
 def test_podman_version_comes_from_the_probe_document():

@@ -72,7 +72,7 @@ def test_llama_cpp_cuda_exact_keys():
         ("Volume", "/var/lib/agent-machine/cache/hot:/tmp:rw"),
         ("Environment", "LLAMA_ARG_NO_WEBUI=1"),
         ("Exec", "-m /models/qwen2.5-coder-7b-instruct-q4_k_m.gguf --host 0.0.0.0 --port 8080 -c 16384 -np 2 -ngl 99 "
-                 "--cache-reuse 256 --slot-save-path /cache/slots"),
+                 "--cache-reuse 256 --slot-save-path /cache/prefix"),
         ("Memory", "12884901888"),
         ("PidsLimit", "4096"),
         ("HealthCmd", '["curl","-fsS","-o","/dev/null","http://127.0.0.1:8080/health"]'),
@@ -114,7 +114,7 @@ def test_asahi_vulkan_exact_keys():
         ("Environment", "LLAMA_ARG_NO_WEBUI=1"),
         ("Secret", "coder-qwen-api-key,type=env,target=LLAMA_API_KEY"),
         ("Exec", "-m /models/qwen2.5-coder-7b-instruct-q4_k_m.gguf --host 0.0.0.0 --port 8080 -c 16384 -np 2 -ngl 99 "
-                 "--cache-reuse 256 --slot-save-path /cache/slots --metrics"),
+                 "--cache-reuse 256 --slot-save-path /cache/prefix --metrics"),
         ("PodmanArgs", "--memory=12884901888"),
         ("PidsLimit", "4096"),
         ("HealthCmd", '["curl","-fsS","-o","/dev/null","http://127.0.0.1:8080/health"]'),
