@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 ENV := source scripts/env.sh
-SCENARIOS ?= default storage
+SCENARIOS ?= default storage provider
 
 .PHONY: bench-probe bench-placement docs contracts test demo setup host-deps venv link node-image unit integration sanity lint molecule build clean
 
@@ -43,6 +43,8 @@ lint: setup
 molecule: setup node-image
 	scripts/release-test-loops.sh
 	$(ENV) && export AGENT_MACHINE_NODE_IMAGE=$$(scripts/node-image.sh) && \
+	export AGENT_MACHINE_PROVIDER_IMAGE=$$(scripts/provider-image.sh) && \
+	export AGENT_MACHINE_DEMO_MODEL=$$PWD/.build/tiny.gguf && python tests/support/tiny_gguf.py $$AGENT_MACHINE_DEMO_MODEL >/dev/null && \
 	for scenario in $(SCENARIOS); do molecule test -s $$scenario || { scripts/release-test-loops.sh; exit 1; }; done
 	scripts/release-test-loops.sh
 

@@ -49,7 +49,7 @@ class ActionModule(ActionBase):
         machine = args["machine"] if args["machine"] is not None else _facts(task_vars).get("agent_machine")
         receipts = args["storage_receipts"]
         if receipts is None:
-            receipts = (_facts(task_vars).get("agent_machine_storage") or {}).get("receipts") or []
+            receipts = (_facts(task_vars).get("agent_machine_volumes") or {}).get("receipts") or []
         given = (("planDigest", args["plan_digest"]), ("artifactDigests", args["artifact_digests"]))
         expected = {key: value for key, value in given if value is not None}
         decision = evaluate_activation(

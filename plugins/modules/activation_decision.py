@@ -54,7 +54,7 @@ options:
     description: The AgentRegistryGrant (missing means fail-closed).
     type: dict
   storage_receipts:
-    description: StorageReceipt documents; defaults to the host's C(agent_machine_storage.receipts) fact.
+    description: StorageReceipt documents; defaults to the host's C(agent_machine_volumes.receipts) fact.
     type: list
     elements: dict
   deployment_receipt:

@@ -274,8 +274,10 @@ ansible_facts:
   returned: always
   type: dict
   contains:
-    agent_machine_storage:
-      description: RV(storage_receipts) as C(receipts) and RV(storage_volumes) as C(volumes).
+    agent_machine_volumes:
+      description:
+        - RV(storage_receipts) as C(receipts) and RV(storage_volumes) as C(volumes).
+        - Named apart from the layout variable C(agent_machine_storage), which a fact of that name would shadow.
       type: dict
 """
 
@@ -338,7 +340,7 @@ def main():
     for warning in context.warnings:
         module.warn(warning)
     module.exit_json(changed=False, storage_receipts=receipts, storage_volumes=volumes,
-                     ansible_facts={"agent_machine_storage": {"receipts": receipts, "volumes": volumes}})
+                     ansible_facts={"agent_machine_volumes": {"receipts": receipts, "volumes": volumes}})
 
 
 if __name__ == "__main__":

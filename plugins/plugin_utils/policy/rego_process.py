@@ -28,7 +28,9 @@ try:
     from regopy import Interpreter, LogLevel, RegoError
 except ImportError:  # pragma: no cover - the parent checks for regopy before starting this
     Interpreter = LogLevel = None
-    RegoError = Exception
+
+    class RegoError(Exception):
+        """Stands in for regopy's error class when regopy is missing."""
 
 __all__ = ["evaluate_request"]
 

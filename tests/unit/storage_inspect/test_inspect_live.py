@@ -133,7 +133,7 @@ def test_the_module_runs_for_real(tmp_path):
     assert result["changed"] is False
     receipt = check_receipt(result["storage_receipts"][0])
     assert receipt["id"] == "urn:srcos:agent-machine:storage-receipt:live-test-agent-scratch"
-    assert result["ansible_facts"]["agent_machine_storage"]["receipts"] == result["storage_receipts"]
+    assert result["ansible_facts"]["agent_machine_volumes"]["receipts"] == result["storage_receipts"]
     assert result["storage_volumes"][0]["receipt_id"] == receipt["id"]
 
 

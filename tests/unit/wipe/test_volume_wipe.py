@@ -21,14 +21,14 @@ def test_wipe_empties_the_directory_and_keeps_it(tmp_path):
     entry, skipped = wipe_volume({"volume_class": "agent-cache-warm", "path": str(warm)}, check_mode=False)
     assert entry == {"volumeClass": "agent-cache-warm", "path": str(warm), "removedEntries": 4, "freedBytes": 121}
     assert skipped == [] and warm.is_dir() and os.listdir(warm) == []
-    again, _ = wipe_volume({"volume_class": "agent-cache-warm", "path": str(warm)}, check_mode=False)
+    again, _skipped = wipe_volume({"volume_class": "agent-cache-warm", "path": str(warm)}, check_mode=False)
     assert again["removedEntries"] == 0
 
 
 def test_check_mode_counts_and_removes_nothing(tmp_path):
     scratch = tmp_path / "scratch"
     _fill(scratch)
-    entry, _ = wipe_volume({"volume_class": "agent-scratch", "path": str(scratch)}, check_mode=True)
+    entry, _skipped = wipe_volume({"volume_class": "agent-scratch", "path": str(scratch)}, check_mode=True)
     assert entry["removedEntries"] == 4 and entry["freedBytes"] == 121
     assert sorted(os.listdir(scratch)) == [".hidden", "b.bin", "slots"]
 
@@ -41,13 +41,13 @@ def test_symbolic_links_are_removed_not_followed(tmp_path):
     warm.mkdir()
     os.symlink(str(outside), str(warm / "link-to-dir"))
     os.symlink(str(outside / "keep.txt"), str(warm / "link-to-file"))
-    entry, _ = wipe_volume({"volume_class": "agent-cache-warm", "path": str(warm)}, check_mode=False)
+    entry, _skipped = wipe_volume({"volume_class": "agent-cache-warm", "path": str(warm)}, check_mode=False)
     assert entry["removedEntries"] == 2 and entry["freedBytes"] == 0
     assert (outside / "keep.txt").read_text() == "keep"
 
 
 def test_missing_volume_is_empty(tmp_path):
-    entry, _ = wipe_volume({"volume_class": "agent-scratch", "path": str(tmp_path / "none")}, check_mode=False)
+    entry, _skipped = wipe_volume({"volume_class": "agent-scratch", "path": str(tmp_path / "none")}, check_mode=False)
     assert entry["removedEntries"] == 0
 
 
