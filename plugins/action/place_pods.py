@@ -10,7 +10,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.errors import PlacementInputError
-from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.inputs import plain
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.documents import plain
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.place import place_pods
 
 ARGUMENT_SPEC = dict(

@@ -18,7 +18,9 @@ import errno
 import fcntl
 import json
 import os
-import tempfile
+
+from ansible_collections.sourceos.agent_machine.plugins.module_utils.atomic_file import fsync_directory as fsync_dir
+from ansible_collections.sourceos.agent_machine.plugins.module_utils.atomic_file import write_atomic as write_bytes_atomic
 
 
 class SpaceError(Exception):
@@ -33,14 +35,6 @@ def fsync_file(path):
         os.close(fd)
 
 
-def fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def ensure_dir(path, mode):
     """Create ``path`` (and parents) when missing; True when it was created."""
     if os.path.isdir(path):
@@ -48,24 +42,6 @@ def ensure_dir(path, mode):
     os.makedirs(path, mode)
     fsync_dir(os.path.dirname(path))
     return True
-
-
-def write_bytes_atomic(path, data, mode=0o644):
-    """Replace ``path`` with ``data`` by temp file, fsync and rename."""
-    folder = os.path.dirname(path)
-    fd, temp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.rename(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    fsync_dir(folder)
 
 
 def write_json_atomic(path, document, mode=0o644):

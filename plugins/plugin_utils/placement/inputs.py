@@ -12,12 +12,12 @@ machines: a misspelt id in ``cordoned`` must not go unnoticed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.common import (
     DIGEST_REGEX, VOLUME_CLASSES, urn_pattern,
 )
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.validation import ContractError, validate_document
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.documents import plain
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.errors import PlacementInputError
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.fleet import (
     EXPOSURE_BITS, Fleet, Scope, machine_facts,
@@ -25,28 +25,11 @@ from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.f
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.pods import pod_request
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.state import FleetState, Residency
 
-__all__ = ["plain", "pod_requests", "fleet_and_state"]
+__all__ = ["pod_requests", "fleet_and_state"]
 
 _DIGEST = re.compile(DIGEST_REGEX)
 _PROVIDER_ID = re.compile(urn_pattern("provider"))
 _SCOPE_LISTS = {"providerIds": "provider", "networkExposure": "exposure"}
-
-
-def plain(value):
-    """Plain JSON types (no Ansible string or mapping subclasses)."""
-    if isinstance(value, Mapping):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    return value
 
 
 def _list(value, field):
