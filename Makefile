@@ -6,7 +6,7 @@ SHELL := /bin/bash
 ENV := source scripts/env.sh
 SCENARIOS ?= default storage provider
 
-.PHONY: bench-probe bench-placement docs contracts test demo setup host-deps venv link node-image unit integration sanity lint molecule build clean
+.PHONY: bench-probe bench-placement bench-fleet docs contracts test demo setup host-deps venv link node-image unit integration sanity lint molecule build clean
 
 test: setup node-image unit integration sanity lint molecule
 	@echo "make test: all suites passed"
@@ -65,3 +65,6 @@ docs: setup
 
 bench-placement: setup
 	$(ENV) && python bench/placement/bench_placement.py
+
+bench-fleet: setup node-image
+	$(ENV) && python bench/fleet/bench_fleet.py

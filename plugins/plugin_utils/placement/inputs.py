@@ -17,7 +17,6 @@ from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.c
     DIGEST_REGEX, VOLUME_CLASSES, urn_pattern,
 )
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.validation import ContractError, validate_document
-from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.documents import plain
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.errors import PlacementInputError
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.fleet import (
     EXPOSURE_BITS, Fleet, Scope, machine_facts,

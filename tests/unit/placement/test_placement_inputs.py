@@ -8,7 +8,7 @@ import pytest
 from placement_cases import DECIDED_AT, URN, classes_for, digest, gpu_machine, machine_id, pod
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.contracts.agent_pod import AgentPod
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.errors import PlacementInputError
-from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.inputs import plain
+from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.documents import plain
 from ansible_collections.sourceos.agent_machine.plugins.plugin_utils.placement.place import place_pods
 
 
