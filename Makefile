@@ -4,9 +4,9 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 ENV := source scripts/env.sh
-SCENARIOS ?= default storage provider
+SCENARIOS ?= default storage provider fleet
 
-.PHONY: bench-probe bench-placement bench-fleet docs contracts test demo setup host-deps venv link node-image unit integration sanity lint molecule build clean
+.PHONY: bench-probe bench-placement bench-fleet changelog docs contracts test demo setup host-deps venv link node-image unit integration sanity lint molecule build clean
 
 test: setup node-image unit integration sanity lint molecule
 	@echo "make test: all suites passed"
@@ -53,6 +53,9 @@ build: setup
 
 clean:
 	rm -rf .build artifacts tests/output
+
+changelog: setup
+	$(ENV) && scripts/changelog.sh
 
 contracts: setup
 	$(ENV) && python scripts/generate-contracts.py

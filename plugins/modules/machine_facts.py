@@ -38,9 +38,21 @@ options:
       - Directory to read C(/proc), C(/sys), C(/etc), C(/usr/share) and
         C(/dev) under, to probe a captured machine or a chroot.
       - With any value other than C(/), no command is run, because commands
-        would describe the running machine rather than the root.
+        would describe the running machine rather than the root; give
+        O(recorded_commands) to replay the output recorded on the captured
+        machine instead.
     type: path
     default: /
+  recorded_commands:
+    description:
+      - JSON file of command output recorded on the captured machine under
+        O(root), replayed instead of running commands. An object mapping
+        each command line (for example C(nvidia-smi -q -x)) to an object
+        with the keys C(rc), C(stdout) and C(stderr); a command that is not
+        recorded counts as not installed.
+      - Only with a O(root) other than C(/). The document names the file in
+        C(probe.commandsReplayedFrom).
+    type: path
   command_timeout:
     description:
       - Seconds after which a probe command (for example C(nvidia-smi)) is
@@ -77,6 +89,11 @@ EXAMPLES = r"""
 - name: Probe a captured machine unpacked under /srv/captures/m2
   sourceos.agent_machine.machine_facts:
     root: /srv/captures/m2
+
+- name: Probe a captured GPU server, replaying the nvidia-smi and podman output recorded on it
+  sourceos.agent_machine.machine_facts:
+    root: /srv/captures/gpu-a100-01/root
+    recorded_commands: /srv/captures/gpu-a100-01/commands.json
 """
 
 RETURN = r"""
@@ -135,9 +152,10 @@ ansible_facts:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import CommandRunner
+from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import CommandRunner, ReplayRunner
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.context import ProbeContext
 from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.document import build_document
+from ansible_collections.sourceos.agent_machine.plugins.module_utils.probe.recording import RecordingError, load_recording
 
 try:
     import pynvml
@@ -150,18 +168,29 @@ def main():
         argument_spec=dict(
             root=dict(type="path", default="/"),
             command_timeout=dict(type="int", default=20),
+            recorded_commands=dict(type="path"),
         ),
         supports_check_mode=True,
     )
-    root = module.params["root"]
+    root, recording = module.params["root"], module.params["recorded_commands"]
     if not os.path.isdir(root):
         module.fail_json(msg="root: %r is not a directory" % root)
     if module.params["command_timeout"] < 1:
         module.fail_json(msg="command_timeout: must be at least 1 second, got %s" % module.params["command_timeout"])
-
     live = os.path.realpath(root) == "/"
-    runner = CommandRunner(timeout=module.params["command_timeout"]) if live else None
-    context = ProbeContext(root=root, runner=runner, nvml=pynvml if live else None)
+    if recording and live:
+        module.fail_json(msg="recorded_commands: replaying needs a root other than /, the running machine runs its commands")
+
+    if live:
+        runner = CommandRunner(timeout=module.params["command_timeout"])
+    elif recording:
+        try:
+            runner = ReplayRunner(load_recording(recording))
+        except RecordingError as exc:
+            module.fail_json(msg="recorded_commands: %s" % exc)
+    else:
+        runner = None
+    context = ProbeContext(root=root, runner=runner, nvml=pynvml if live else None, replayed_from=recording)
     document = build_document(context)
     for warning in document["warnings"]:
         module.warn(warning)

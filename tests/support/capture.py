@@ -15,11 +15,10 @@ Every capture is written from public facts about such machines, not copied
 from a real host's private data.
 """
 
+import json
 import os
 
 import yaml
-
-from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import ReplayRunner
 
 MACHINES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "machines")
 
@@ -37,7 +36,21 @@ class Capture:
         self.nvml = data.get("nvml")
 
     def runner(self):
+        from ansible_collections.sourceos.agent_machine.plugins.module_utils.command_runner import ReplayRunner
+
         return ReplayRunner(self.commands)
+
+    def renamed(self, hostname):
+        """The same machine under another hostname (its machine id follows the hostname)."""
+        for path in ("/etc/hostname", "/proc/sys/kernel/hostname"):
+            self.files[path] = hostname + "\n"
+        return self
+
+    def write_recording(self, path):
+        """Write the recorded commands as the JSON file machine_facts replays."""
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(self.commands, handle, indent=1, sort_keys=True)
+        return path
 
     def materialize(self, target):
         """Write the capture as a root tree under ``target``; returns target."""

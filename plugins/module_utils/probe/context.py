@@ -24,11 +24,13 @@ class ProbeContext:
     ``runner`` is None when commands must not run (a root other than ``/``
     describes another machine); ``nvml`` is a pynvml-compatible module or
     None. ``live`` is True when the root is this running machine.
+    ``replayed_from`` names the recording a replaying runner answers from.
     """
 
-    def __init__(self, root="/", runner=None, nvml=None, live=None):
+    def __init__(self, root="/", runner=None, nvml=None, live=None, replayed_from=None):
         self.root = os.path.abspath(root)
         self.runner = runner
+        self.replayed_from = replayed_from
         self.nvml = nvml
         self.live = (self.root == "/") if live is None else live
         self.warnings = []

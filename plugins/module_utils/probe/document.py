@@ -60,7 +60,10 @@ def build_document(ctx, now=None):
     runtime = collect_runtime(ctx)
     profile = classify_profile(ctx, host, cpu, accelerators)
     labels = build_labels(host, cpu, accelerators, list_pci_devices(ctx), profile)
-    if not ctx.commands_enabled:
+    if ctx.replayed_from:
+        ctx.warn("commands were not run but replayed from %s: root %s is not the running machine"
+                 % (ctx.replayed_from, ctx.root))
+    elif not ctx.commands_enabled:
         ctx.warn("commands were not run: root %s is not the running machine" % ctx.root)
     return {
         "specVersion": SPEC_VERSION,
@@ -72,6 +75,7 @@ def build_document(ctx, now=None):
             "root": ctx.root,
             "live": ctx.live,
             "commandsRun": ctx.commands_enabled,
+            "commandsReplayedFrom": ctx.replayed_from,
             "durationSeconds": round(time.monotonic() - started, 3),
         },
         "host": host,

@@ -281,6 +281,8 @@ class ProbeRun(Contract):
     root: str
     live: bool
     commands_run: bool
+    # The recording the commands' output was replayed from, when the root is a captured machine.
+    commands_replayed_from: Optional[str] = None
     duration_seconds: float
 
 

@@ -529,8 +529,8 @@ class _Evaluation:
     def _check_deployment(self):
         receipt, add = self.deployment, self.reasons.add
         if receipt["outcome"] == "planned":
-            add("deployment-receipt-planned", "DeploymentReceipt %s was only planned (check mode)" % receipt["id"],
-                "$.outcome")
+            add("deployment-receipt-planned", "DeploymentReceipt %s was only planned (check mode or a plan), "
+                "not written to the node" % receipt["id"], "$.outcome")
         if self.pod is not None:
             if receipt["agentPodId"] != self.pod["id"]:
                 add("deployment-receipt-mismatch", "DeploymentReceipt is for pod %s, not %s"

@@ -77,7 +77,7 @@ REQUIREMENTS = {
     "deployment-receipt-missing": "render the pod and supply its DeploymentReceipt",
     "deployment-receipt-invalid": "fix the DeploymentReceipt so it validates against its contract",
     "deployment-receipt-mismatch": "render this pod for this machine and supply the matching DeploymentReceipt",
-    "deployment-receipt-planned": "render and write the units (not in check mode)",
+    "deployment-receipt-planned": "render and write the units (not in check mode or a plan)",
     # AgentMachine.
     "machine-missing": "supply the probed AgentMachine",
     "machine-invalid": "probe the machine again so its AgentMachine validates",

@@ -19,6 +19,7 @@ altered receipt breaks the chain.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -83,7 +84,8 @@ def write_receipt(artifacts_dir, run_id, host, document, hmac_key, kind=None, sp
     redacted_digest = document_digest(redacted)
     folder = store.host_dir(artifacts_dir, run_id, host)
 
-    with store.locked(folder):
+    # Check mode leaves the artifacts untouched: no run folder, no lock file.
+    with contextlib.nullcontext() if check_mode else store.locked(folder):
         chain = read_chain(folder)
         for entry in chain:
             if (entry.receipt.get("kind"), entry.receipt.get("documentId"), entry.receipt.get("documentDigest")) == (kind, document_id, redacted_digest):
