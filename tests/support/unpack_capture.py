@@ -4,12 +4,13 @@
 
 writes DEST/root (the capture's files) and DEST/commands.json (its recorded
 command output), the two things machine_facts takes as ``root`` and
-``recorded_commands``. ``--hostname`` renames the machine, so that several
+``recorded_commands``. DEST is replaced as a whole. ``--hostname`` renames the machine, so that several
 nodes simulated from one capture get distinct machine ids.
 """
 
 import argparse
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,7 +27,8 @@ def main(argv=None):
     machine = capture.load(args.name)
     if args.hostname:
         machine.renamed(args.hostname)
-    os.makedirs(os.path.join(args.dest, "root"), exist_ok=True)
+    shutil.rmtree(args.dest, ignore_errors=True)
+    os.makedirs(os.path.join(args.dest, "root"))
     machine.materialize(os.path.join(args.dest, "root"))
     machine.write_recording(os.path.join(args.dest, "commands.json"))
 
