@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 SUITE=trixie
-PACKAGES=python3,systemd,systemd-sysv,lvm2,podman,sudo,iproute2,procps,udev,e2fsprogs,xfsprogs,nftables
+PACKAGES=python3,systemd,systemd-sysv,lvm2,podman,sudo,iproute2,procps,udev,e2fsprogs,xfsprogs,nftables,openssh-server
 recipe_hash=$( (cat "${BASH_SOURCE[0]}"; echo "$SUITE $PACKAGES") | sha256sum | cut -c1-12)
 image="localhost/agent-machine-node:$SUITE-$recipe_hash"
 
@@ -28,5 +28,7 @@ echo "agent-machine-node" > "$rootfs/etc/hostname"
 # (udev derives it from the machine id), and nodes on one network then cannot reach each other.
 : > "$rootfs/etc/machine-id"
 rm -f "$rootfs/var/lib/dbus/machine-id"
+# sshd lets the fleet benchmark compare the podman connection with SSH and pipelining; root logs in
+# with a key only (Debian's default), and no key is authorized until the benchmark adds its own.
 tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$image" >&2
 echo "$image"

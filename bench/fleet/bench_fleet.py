@@ -21,7 +21,13 @@ controller's CPU seconds (ansible and the podman clients it starts) are
 printed beside the re-run: on a small controller they, not the nodes, set
 the pace.
 
-Usage: bench/fleet/bench_fleet.py [--quick] [--sizes 1,4,8] [--rounds N] [--no-variants] [--keep]
+Then, on the same converged nodes, the same measures over SSH (the nodes run
+sshd; the bench authorizes a key of its own): setup, and the re-run with
+pipelining off and on. The podman connection cannot pipeline and costs the
+controller a few podman client runs per task; SSH with ControlPersist is
+what a real fleet uses.
+
+Usage: bench/fleet/bench_fleet.py [--quick] [--sizes 1,4,8] [--rounds N] [--no-variants] [--no-ssh] [--keep]
 (run through `make bench-fleet`, which sets up the environment). --quick
 measures 1 and 2 nodes. Exits 1 when a goal is missed, 0 when both are met.
 """
@@ -95,6 +101,53 @@ def write_inventory(directory, names):
         json.dump(inventory, handle, indent=2)
     os.symlink(os.path.join(REPO, "demo", "group_vars"), os.path.join(directory, "group_vars"))
     return path
+
+
+def authorize_ssh(names, work):
+    """A key of the bench's own, authorized for root on every node; returns the private key's path."""
+    key = os.path.join(work, "ssh-key")
+    if not os.path.exists(key):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "am-bench", "-f", key], check=True)
+    with open(key + ".pub", encoding="utf-8") as handle:
+        public = handle.read()
+    for name in names:
+        subprocess.run(["podman", "exec", "-i", name, "sh", "-c",
+                        "install -d -m 0700 /root/.ssh && cat > /root/.ssh/authorized_keys"
+                        " && chmod 0600 /root/.ssh/authorized_keys && systemctl start ssh"],
+                       input=public, text=True, check=True, stdout=subprocess.DEVNULL)
+    return key
+
+
+def node_address(name):
+    template = '{{ (index .NetworkSettings.Networks "%s").IPAddress }}' % NETWORK
+    return subprocess.run(["podman", "inspect", name, "--format", template],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def write_ssh_inventory(directory, names, key):
+    """The same fleet, reached over SSH as root with the bench's key (host variables beat the demo's
+    group_vars/all connection)."""
+    ssh_vars = {"ansible_connection": "ssh", "ansible_user": "root", "ansible_ssh_private_key_file": key,
+                "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"}
+    hosts = {name: dict(ssh_vars, ansible_host=node_address(name)) for name in names}
+    inventory = {"agent_machines": {"children": {"edge_nodes": {"hosts": hosts}}},
+                 "model_servers": {"hosts": {MODEL_SERVER: None}}}
+    path = os.path.join(directory, "inventory-ssh.yml")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(inventory, handle, indent=2)
+    return path
+
+
+def measure_ssh(count, directory, names, work, env):
+    """Setup and the re-run over SSH, pipelining off and on, on the converged fleet."""
+    inventory = write_ssh_inventory(directory, names, authorize_ssh(names, work))
+    row = {"nodes": count}
+    row["setup"] = median_run([setup_baseline(inventory, env) for round_ in range(SETUP_ROUNDS)])
+    for pipelining in (False, True):
+        label = "re-run over SSH on %d node(s), pipelining %s" % (count, "on" if pipelining else "off")
+        row[pipelining] = rerun(inventory, env, label, {"ANSIBLE_PIPELINING": str(pipelining)})
+        log("%s: %.1f s" % (label, row[pipelining].seconds))
+    return row
 
 
 def nodes(action, names, env):
@@ -223,7 +276,7 @@ def plan_variants(sizes, forks):
     return variants
 
 
-def measure_fleet(count, work, env, rounds, forks, variants):
+def measure_fleet(count, work, env, rounds, forks, variants, ssh):
     names = node_names(count)
     directory = os.path.join(work, "fleet-%d" % count)
     inventory = write_inventory(directory, names)
@@ -246,6 +299,7 @@ def measure_fleet(count, work, env, rounds, forks, variants):
         run = rerun(inventory, env, label, {"ANSIBLE_FORKS": str(variant_forks), "ANSIBLE_PIPELINING": str(pipelining)})
         row["variants"].append((variant_forks, pipelining, run))
         log("%s: %.1f s" % (label, run.seconds))
+    row["ssh"] = measure_ssh(count, directory, names, work, env) if ssh else None
     nodes("down", names, env)
     return row
 
@@ -294,6 +348,8 @@ def print_report(rows, forks, pipelining_supported, elapsed):
         before["nodes"], after["nodes"], slope(before, after, "rerun")) for before, after in zip(rows, rows[1:])))
     if any(row["variants"] for row in rows):
         print_variants(rows, pipelining_supported)
+    if all(row.get("ssh") for row in rows):
+        print_ssh(rows)
     print("bench time: %.0f s (containers and prepare included); load average at the end: %s" % (
         elapsed, " ".join("%.2f" % value for value in os.getloadavg())))
     return goals_met
@@ -311,6 +367,25 @@ def print_variants(rows, pipelining_supported):
         "so a difference is noise"))
 
 
+def print_ssh(rows):
+    print("over SSH (the same converged nodes, ansible's ssh connection with ControlPersist; cpu: controller CPU "
+          "of the pipelined re-run, the SSH master processes it leaves running excluded):")
+    print("  %5s %7s %9s %9s %7s %11s %10s" % ("nodes", "setup", "re-run", "+pipeline", "cpu", "pipelining",
+                                               "vs podman"))
+    for row in rows:
+        ssh = row["ssh"]
+        print("  %5d %7.1f %9.1f %9.1f %7.1f %10.2fx %9.2fx" % (
+            row["nodes"], ssh["setup"].seconds, ssh[False].seconds, ssh[True].seconds, ssh[True].cpu,
+            ssh[True].seconds / ssh[False].seconds, ssh[True].seconds / row["rerun"].seconds))
+    first, last = rows[0], rows[-1]
+    scale = last["ssh"][True].seconds / first["ssh"][True].seconds
+    print("  re-run(%d)/re-run(%d) over SSH with pipelining = %.2f   goal <= %.1f: %s" % (
+        last["nodes"], first["nodes"], scale, RERUN_GOAL, verdict(scale, RERUN_GOAL)))
+    print("  per added host: re-run %+.2f s (cpu %+.2f s) over SSH with pipelining" % (
+        (last["ssh"][True].seconds - first["ssh"][True].seconds) / (last["nodes"] - first["nodes"]),
+        (last["ssh"][True].cpu - first["ssh"][True].cpu) / (last["nodes"] - first["nodes"])))
+
+
 def parse_sizes(text):
     sizes = sorted({int(value) for value in text.split(",")})
     if len(sizes) < 2 or sizes[0] < 1:
@@ -325,6 +400,7 @@ def main():
     parser.add_argument("--rounds", type=int, choices=range(1, 10), default=1, metavar="1-9",
                         help="default re-runs per size; their median is reported (setup: always 3)")
     parser.add_argument("--no-variants", action="store_true", help="skip the forks and pipelining re-runs")
+    parser.add_argument("--no-ssh", action="store_true", help="skip the measures over SSH")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (inventories, receipts)")
     args = parser.parse_args()
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
@@ -340,7 +416,7 @@ def main():
         nodes("down", everything, env)
         forks = default_forks()
         variants = {size: [] for size in sizes} if args.no_variants else plan_variants(sizes, forks)
-        rows = [measure_fleet(count, work, env, args.rounds, forks, variants[count]) for count in sizes]
+        rows = [measure_fleet(count, work, env, args.rounds, forks, variants[count], not args.no_ssh) for count in sizes]
     finally:
         if env is not None:
             nodes("down", everything, env)

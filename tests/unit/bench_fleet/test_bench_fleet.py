@@ -85,3 +85,16 @@ def test_the_report_judges_both_goals(capsys):
     cheap_first = [row(1, 2.0, 40.0, 20.0, 100), row(8, 6.0, 100.0, 55.0, 480)]
     assert bench_fleet.print_report(cheap_first, 5, False, 100.0) is False
     assert "re-run(8)/first(8)  = 0.55   goal <= 0.5: NOT met" in capsys.readouterr().out
+
+
+def test_the_ssh_section_judges_scaling_with_pipelining(capsys):
+    def run(seconds, cpu=1.0):
+        return bench_fleet.Run(seconds, cpu, {"stats": {}})
+    rows = [row(1, 2.0, 40.0, 20.0, 100), row(8, 6.0, 130.0, 60.0, 480)]
+    rows[0]["ssh"] = {"nodes": 1, "setup": run(1.0), False: run(12.0), True: run(10.0, 3.0)}
+    rows[1]["ssh"] = {"nodes": 8, "setup": run(2.0), False: run(40.0), True: run(28.0, 17.0)}
+    bench_fleet.print_report(rows, 5, False, 100.0)
+    out = capsys.readouterr().out
+    assert "re-run(8)/re-run(1) over SSH with pipelining = 2.80   goal <= 3.0: met" in out
+    assert "per added host: re-run +2.57 s (cpu +2.00 s) over SSH with pipelining" in out
+    assert "      8     2.0      40.0      28.0    17.0       0.70x      0.47x" in out
