@@ -47,7 +47,8 @@ def check_recording(data):
         unknown = sorted(set(record) - {"rc"} - set(_TEXT_FIELDS))
         if unknown:
             raise RecordingError("%s.%s is not a recording field (rc, stdout, stderr)" % (where, unknown[0]))
-        if not isinstance(record.get("rc", 0), int) or isinstance(record.get("rc", 0), bool):
+        rc = record.get("rc", 0)
+        if not isinstance(rc, int) or isinstance(rc, bool):
             raise RecordingError("%s.rc must be an integer exit status" % where)
         for field in _TEXT_FIELDS:
             if not isinstance(record.get(field, ""), str):
